@@ -1,0 +1,61 @@
+"""The stages in order: ingest → facts → engine → verdicts, as one call."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .engine import Engine, compile_ruleset
+from .issues import Issue
+from .model import ProjectFacts, Screening, Verdict
+from .ruleset import Ruleset, load_ruleset
+from .verdicts import decide
+
+
+def screen(ledger_path: str | Path, *, regions: str | Path | None = None, ruleset: str | Path | Ruleset = "henan-2021",
+           as_of: dt.date | None = None, sheet: str | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Screening:
+    """Screen a ledger workbook; raises ScreeningError only when the input cannot be read at all."""
+    from .facts import build_facts
+    from .ingest import read_ledger
+
+    as_of = as_of or dt.date.today()
+    loaded = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
+    engine = engine_for(loaded, as_of)  # a ruleset not in effect fails before the file is read
+    ledger = read_ledger(ledger_path, regions_path=regions, sheet=sheet)
+    projects, fact_issues = build_facts(ledger)
+    verdicts = screen_projects(projects, engine, progress=progress)
+    issues = list(ledger.skipped) + list(ledger.issues) + list(fact_issues) + _error_issues(verdicts)
+    issues.sort(key=lambda i: (i.row or 0, i.column or ""))
+    return Screening(ruleset=loaded.meta(as_of),
+                     source={"file": Path(ledger.file).name, "sha256": ledger.sha256, "sheet": ledger.sheet},
+                     ledger=ledger, verdicts=verdicts, issues=issues)
+
+
+def screen_projects(projects: Iterable[ProjectFacts], engine: Engine,
+                    progress: Callable[[int, int], None] | None = None) -> list[Verdict]:
+    projects = list(projects)
+    total = len(projects)
+    tick = (lambda done: progress(done, total)) if progress else None
+    results = engine.screen(projects, progress=tick)
+    return [decide(result, engine.compiled) for result in results]
+
+
+@lru_cache(maxsize=8)
+def _engine_cached(ruleset_id: str, sha256: str, as_of: dt.date, _ruleset_ref: int) -> Engine:
+    return Engine(compile_ruleset(_RULESETS[_ruleset_ref], as_of))
+
+
+_RULESETS: dict[int, Ruleset] = {}
+
+
+def engine_for(ruleset: Ruleset, as_of: dt.date) -> Engine:
+    """A compiled engine, reused across runs of the same ruleset and date."""
+    _RULESETS[id(ruleset)] = ruleset
+    return _engine_cached(ruleset.id, ruleset.sha256, as_of, id(ruleset))
+
+
+def _error_issues(verdicts: list[Verdict]) -> list[Issue]:
+    return [Issue("engine-error", f"规则执行出错，本行无结论：{v.error}", f"rule evaluation failed, no verdict: {v.error}",
+                  sheet=v.project.sheet, row=v.project.row) for v in verdicts if v.error]
