@@ -132,7 +132,7 @@ class Finding:
 class Verdict:
     project: ProjectFacts
     two_high: bool | None
-    verdict: str  # halt | rectify | proceed
+    verdict: str | None  # halt | rectify | proceed; None when `error` says why there is none
     provisional: bool
     could_become: str | None
     findings: list[Finding]  # what the verdict rests on, most severe first
@@ -157,6 +157,8 @@ class Screening:
         counts = {"projects": len(self.verdicts), "halt": 0, "rectify": 0, "proceed": 0,
                   "out_of_scope": 0, "provisional": 0}
         for v in self.verdicts:
+            if v.error:
+                continue
             if v.verdict in counts:
                 counts[v.verdict] += 1
             counts["out_of_scope"] += v.two_high is False

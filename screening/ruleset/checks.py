@@ -48,8 +48,8 @@ class Checker:
         self.facts = fact_types()
 
     def error(self, code, message, origin, path_suffix="", hint=None, severity="error"):
-        path = origin.path + (f".{path_suffix}" if path_suffix else "") if origin else None
-        self.problems.append(Problem(severity, code, message, origin and str(origin.file), path,
+        origin = self.ruleset.locate(origin, path_suffix)
+        self.problems.append(Problem(severity, code, message, origin and str(origin.file), origin and origin.path,
                                      origin and origin.line, origin and origin.column, hint))
 
     def run(self) -> list[Problem]:

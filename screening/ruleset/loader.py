@@ -100,7 +100,7 @@ class Document:
         while key and key not in self.positions:
             key = key[:-1]
         line, column = self.positions.get(key, (None, None))
-        return Origin(self.path, format_path(path), line, column)
+        return Origin(self.path, format_path(path), line, column, tuple(path))
 
 
 def format_path(path) -> str:
@@ -192,6 +192,7 @@ def build_ruleset(document: Document, path: Path) -> Ruleset:
         sha256=digest.hexdigest(), issuer=data.get("issuer", ""), date=str(data.get("date", "")),
         effective_from=_as_date(effective.get("from")), effective_to=_as_date(effective.get("to")),
         files=[layer.path for layer in layers],
+        sources={layer.path: layer for layer in layers},
         cases_dir=(path.parent / data["cases"]).resolve() if data.get("cases") else None,
     )
     for layer in reversed(layers):  # included layers first, so the including file reads on top

@@ -18,6 +18,7 @@ class Origin:
     path: str
     line: int | None = None
     column: int | None = None
+    parts: tuple = ()  # the path as keys and list indices, for finer positions below it
 
 
 @dataclass
@@ -97,6 +98,17 @@ class Ruleset:
     files: list[Path] = field(default_factory=list)
     cases_dir: Path | None = None
     origins: dict[str, Origin] = field(default_factory=dict)  # "clauses.4.1" → where written
+    sources: dict = field(default_factory=dict)  # file → loader.Document, for positions of any node
+
+    def locate(self, origin: Origin | None, suffix: str = "") -> Origin | None:
+        """The position of a node below `origin`, e.g. suffix "when.all.1.fact"."""
+        if origin is None:
+            return None
+        parts = origin.parts + tuple(int(p) if p.isdigit() else p for p in suffix.split(".") if p)
+        document = self.sources.get(origin.file)
+        if document is None:
+            return origin
+        return document.origin(*parts)
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules + self.exclusions if r.id == rule_id)

@@ -1,0 +1,146 @@
+"""The `screening` command: a thin layer over the library that catches ScreeningError at the edge."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import report
+from .errors import ScreeningError
+from .pipeline import screen
+
+FORMATS = ("xlsx", "json", "csv", "text", "html")
+SUFFIX = {"xlsx": ".screened.xlsx", "json": ".verdicts.json", "csv": ".screened.csv", "html": ".report.html"}
+PROGRESS_THRESHOLD = 300
+
+
+class EdgeGroup(click.Group):
+    """Turns the library's errors into one line on stderr and exit status 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ScreeningError as error:
+            click.echo(f"错误 / error: {error}", err=True)
+            ctx.exit(2)
+
+
+def _as_of(ctx, param, value):
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got {value!r}") from None
+
+
+def screening_options(command):
+    command = click.option("--regions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                           help="地区预警表文件 / region status file (else the ledger's own region sheet)")(command)
+    command = click.option("--ruleset", "ruleset_ref", default="henan-2021", show_default=True,
+                           help="规则集 ID 或 YAML 路径 / ruleset id or path")(command)
+    command = click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+                           help="判定基准日 / the date the rules are applied as of (default: today)")(command)
+    command = click.option("--sheet", help="项目表名称 / project sheet name (default: found by its header)")(command)
+    return command
+
+
+@click.group(cls=EdgeGroup)
+@click.version_option(package_name="screening")
+def main():
+    """两高项目清单筛查 / screen "two-high" project ledgers against policy rulesets."""
+
+
+@main.command()
+@click.argument("ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@screening_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="xlsx", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="输出文件 / output file (default: beside the ledger; text goes to stdout)")
+@click.option("--quiet", "-q", is_flag=True, help="不打印摘要 / print nothing but errors")
+def run(ledger, regions, ruleset_ref, as_of, sheet, fmt, output, quiet):
+    """筛查台账 / screen a ledger and write verdicts."""
+    result = screen(ledger, regions=regions, ruleset=ruleset_ref, as_of=as_of, sheet=sheet,
+                    progress=_progress_bar(quiet))
+    if fmt == "text" and output is None:
+        click.echo(report.render_text(result, color=sys.stdout.isatty()))
+        return
+    target = output or ledger.with_name(ledger.stem + SUFFIX.get(fmt, ".txt"))
+    _write(result, fmt, target)
+    if not quiet:
+        click.echo(_summary_line(result), err=True)
+        click.echo(f"已写入 / wrote {target}", err=True)
+
+
+def _write(result, fmt: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "text":
+        target.write_text(report.render_text(result), encoding="utf-8")
+    else:
+        getattr(report, f"write_{fmt}")(result, target)
+
+
+def _summary_line(result) -> str:
+    s = result.summary
+    return (f"{s['projects']} 个项目 / projects: 叫停 halt {s['halt']}, 整改 rectify {s['rectify']}, "
+            f"推进 proceed {s['proceed']} (不属于两高 out of scope {s['out_of_scope']}, "
+            f"暂定 provisional {s['provisional']}); 问题 issues {len(result.issues)}")
+
+
+class _progress_bar:
+    """A progress bar on a terminal for ledgers large enough to wait for."""
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < PROGRESS_THRESHOLD:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="筛查 / screening", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+        if done >= total:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command()
+@click.argument("ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("project_id")
+@screening_options
+def explain(ledger, project_id, regions, ruleset_ref, as_of, sheet):
+    """说明一个项目的判定理由 / show one project's reasoning (id, or row number as row-N / N)."""
+    result = screen(ledger, regions=regions, ruleset=ruleset_ref, as_of=as_of, sheet=sheet)
+    verdict = _find_project(result, project_id)
+    if verdict is None:
+        raise ScreeningError(f"台账中没有项目 {project_id} / no project {project_id!r} in {ledger.name}")
+    click.echo(report.explain_text(verdict, result))
+
+
+def _find_project(result, wanted: str):
+    for verdict in result.verdicts:
+        project = verdict.project
+        if wanted in (project.key, project.values.get("project_id"), f"row-{project.row}", str(project.row)):
+            return verdict
+    return None
+
+
+def _register_optional_commands() -> None:
+    """Command groups from other modules, imported only when present so the core CLI stays light."""
+    try:
+        from .toolkit.commands import ruleset_group
+        main.add_command(ruleset_group, "ruleset")
+    except ImportError:
+        pass
+    try:
+        from .web.commands import disputes, serve, users
+        for command in (serve, users, disputes):
+            main.add_command(command)
+    except ImportError:
+        pass
+
+
+_register_optional_commands()
