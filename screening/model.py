@@ -50,7 +50,7 @@ class RegionRecord:
 class Ledger:
     """A ledger as read from its workbook, before any value is interpreted."""
 
-    file: str
+    file: str  # the path it was read from
     sha256: str
     format: str  # xlsx | xls | csv
     sheet: str
