@@ -73,17 +73,17 @@ class Engine:
         return results
 
     def screen_one(self, project: ProjectFacts, sid: str) -> ProjectResult:
-        derived, derived_cells = derive(project, self.compiled.params, self.compiled.as_of)
-        values = {**_durable_values(project.values), **derived}
-        result = ProjectResult(project, values, derived, derived_cells)
+        result = ProjectResult(project, {}, {}, {})
         self._sessions[sid] = result
         self._asserted[sid] = set()
         try:
+            result.derived, result.derived_cells = derive(project, self.compiled.params, self.compiled.as_of)
+            result.values = {**_durable_values(project.values), **result.derived}
             self.host.assert_fact(self.name, self._raw_fact(project, sid))
             state = self.host.get_state(self.name, sid)
             if state.get("exception"):
                 result.error = f"rule evaluation failed: {state['exception']}"
-        except Exception as error:  # durable raises bare Exceptions from its C core
+        except Exception as error:  # one project's failure must not end the run; durable raises bare Exceptions
             result.error = f"rule evaluation failed: {error}"
         finally:
             self._close(sid)
@@ -105,14 +105,14 @@ class Engine:
 
     def _handler(self, rule_id: str):
         kind, target, info = self.compiled.handlers[rule_id]
-        handle = getattr(self, f"_on_{kind}")
+        method = f"_on_{kind}"
 
         def run(c):
             facts = c._m
             sid = facts["p"]["sid"] if "p" in facts else facts["f"]["sid"]
             session = self._sessions.get(sid)
             if session is not None:
-                handle(c, session, sid, target, info, facts)
+                getattr(self, method)(c, session, sid, target, info, facts)
 
         return run
 
