@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from .engine import CompiledRuleset, ProjectResult, RuleResult
@@ -14,6 +15,7 @@ REGION_FIELDS = {"region_air_quality": "region.air_quality", "region_energy_targ
                  "region_pollution_target": "region.pollution_target", "warning": "region.months",
                  "red_months": "region.months"}
 PROCEED_RULE = "PROCEED"
+PARAM_REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def decide(result: ProjectResult, compiled: CompiledRuleset) -> Verdict:
@@ -104,8 +106,9 @@ def _finding(rule_result: RuleResult, result: ProjectResult, compiled: CompiledR
         rule=rule.id,
         outcome=outcome or (rule.outcome[stage] if stage_known else _potential(rule_result, result)),
         clauses=[compiled.ruleset.clauses[c] for c in rule.clauses],
-        message=rule.message,
-        action=rule.action.get(stage, "") if stage_known else "；".join(dict.fromkeys(rule.action.values())),
+        message=render(rule.message, compiled.params),
+        action=render(rule.action.get(stage, "") if stage_known else "；".join(dict.fromkeys(rule.action.values())),
+                      compiled.params),
         facts={f: _display(f, result.values[f]) for f in used},
         cells={f: c for f in used if (c := _cell(f, result))},
         stage=stage,
@@ -118,6 +121,20 @@ def _finding(rule_result: RuleResult, result: ProjectResult, compiled: CompiledR
     if not rule_result.determined:
         finding.missing = _missing(result, [rule_result])
     return finding
+
+
+def render(text: str, params: dict) -> str:
+    """Messages may name a parameter in braces, {energy_threshold}, to quote the value in force."""
+    return PARAM_REFERENCE.sub(lambda m: _format_param(params[m.group(1)]) if m.group(1) in params else m.group(0),
+                               text)
+
+
+def _format_param(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return str(value)
 
 
 def _cell(fact: str, result: ProjectResult) -> str | None:

@@ -172,16 +172,17 @@ def test_billion_laughs(tmp_path, member):
 
 
 def _read_in_child(path: Path) -> dict:
-    """read_ledger in a fresh process: its refusal, time taken and peak memory (the peak is
-    this read's own, not the test session's)."""
+    """read_ledger in a fresh process: its refusal, time taken and how far the read raised the
+    process's peak memory above what the imports had already taken."""
     code = ("import json, resource, sys, time\n"
             "from screening.ingest import read_ledger\n"
             "from screening.errors import InputError\n"
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
             "t = time.monotonic()\n"
             "try:\n    read_ledger(sys.argv[1]); message = None\n"
             "except InputError as e:\n    message = str(e)\n"
             "print(json.dumps({'message': message, 'seconds': time.monotonic() - t,\n"
-            "                  'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
+            "                  'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base}))\n")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -137,3 +137,17 @@ def test_as_of_before_the_ruleset_takes_effect_is_refused():
 def test_unknown_ruleset_id_lists_the_known_ones():
     with pytest.raises(RulesetError, match="known: henan-2021"):
         load_ruleset("henan-2031")
+
+
+def test_a_message_quoting_an_unknown_parameter_fails(ruleset_copy):
+    path = ruleset_copy / "henan-2021.yaml"
+    _edit(path, "低于{energy_threshold}吨标准煤", "低于{energy_treshold}吨标准煤")
+    with pytest.raises(RulesetError, match="unknown parameter {energy_treshold}.*did you mean 'energy_threshold'"):
+        load_ruleset(path)
+
+
+def test_messages_quote_the_parameter_in_force():
+    from screening.verdicts import render
+
+    assert render("低于{energy_threshold}吨", {"energy_threshold": 10000.0}) == "低于10000吨"
+    assert render("{unknown} 保留", {}) == "{unknown} 保留"

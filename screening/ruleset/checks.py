@@ -6,6 +6,7 @@ runs these and more; loading a ruleset refuses one with any error.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import asdict, dataclass
 
 from .model import Rule, Ruleset
@@ -107,6 +108,16 @@ class Checker:
                 self.error("unknown-rule", f"rule {rule.id} lifts unknown rule {target}", rule.origin, "lifts",
                            hint=did_you_mean(target, known_rules))
         self.check_condition(rule.when, rule.origin, "when", top=True)
+        self.check_message_parameters(rule)
+
+    def check_message_parameters(self, rule: Rule) -> None:
+        texts = [("message", rule.message)] + [(f"action.{s}", a) for s, a in rule.action.items()]
+        for where, text in texts:
+            for name in re.findall(r"\{([a-z_][a-z0-9_]*)\}", text or ""):
+                if name not in self.ruleset.parameters:
+                    self.error("unknown-parameter", f"rule {rule.id} quotes unknown parameter {{{name}}} in its "
+                               f"{where.split('.')[0]}", rule.origin, where.split(".")[0],
+                               hint=did_you_mean(name, self.ruleset.parameters))
 
     def check_clause_ref(self, ref, origin, suffix="") -> None:
         if ref not in self.ruleset.clauses:
