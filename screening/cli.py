@@ -1,7 +1,6 @@
 """The `screening` command: a thin layer over the library that catches ScreeningError at the edge."""
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import click
 
 from . import report
 from .errors import ScreeningError
+from .options import parse_as_of
 from .pipeline import screen
 
 FORMATS = ("xlsx", "json", "csv", "text", "html")
@@ -27,21 +27,12 @@ class EdgeGroup(click.Group):
             ctx.exit(2)
 
 
-def _as_of(ctx, param, value):
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got {value!r}") from None
-
-
 def screening_options(command):
     command = click.option("--regions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                            help="地区预警表文件 / region status file (else the ledger's own region sheet)")(command)
     command = click.option("--ruleset", "ruleset_ref", default="henan-2021", show_default=True,
                            help="规则集 ID 或 YAML 路径 / ruleset id or path")(command)
-    command = click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+    command = click.option("--as-of", callback=parse_as_of, metavar="YYYY-MM-DD",
                            help="判定基准日 / the date the rules are applied as of (default: today)")(command)
     command = click.option("--sheet", help="项目表名称 / project sheet name (default: found by its header)")(command)
     return command
@@ -60,10 +51,12 @@ def main():
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件 / output file (default: beside the ledger; text goes to stdout)")
 @click.option("--quiet", "-q", is_flag=True, help="不打印摘要 / print nothing but errors")
-def run(ledger, regions, ruleset_ref, as_of, sheet, fmt, output, quiet):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="并行进程数 / screen in N processes (same results; worth it for thousands of projects)")
+def run(ledger, regions, ruleset_ref, as_of, sheet, fmt, output, quiet, jobs):
     """筛查台账 / screen a ledger and write verdicts."""
     result = screen(ledger, regions=regions, ruleset=ruleset_ref, as_of=as_of, sheet=sheet,
-                    progress=_progress_bar(quiet))
+                    progress=_progress_bar(quiet), jobs=jobs)
     if fmt == "text" and output is None:
         click.echo(report.render_text(result, color=sys.stdout.isatty()))
         return

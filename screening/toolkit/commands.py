@@ -7,7 +7,6 @@ cannot be read at all (the main group prints it as one line).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from contextlib import ExitStack
 from pathlib import Path
@@ -16,6 +15,7 @@ import click
 import yaml
 
 from ..errors import RulesetError
+from ..options import parse_as_of
 from ..ruleset.loader import RULESETS_DIR, list_rulesets, load_ruleset, resolve_ruleset_path
 from . import coverage as coverage_mod
 from . import diff as diff_mod
@@ -100,15 +100,6 @@ def test(paths, min_coverage, cases_dir, fmt):
 
 # ------------------------------------------------------------------ diff
 
-def _date(ctx, param, value):
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got {value!r}") from None
-
-
 @ruleset_group.command("diff")
 @click.argument("old")
 @click.argument("new")
@@ -116,7 +107,7 @@ def _date(ctx, param, value):
               type=click.Path(exists=True, dir_okay=False, path_type=Path), help="台账 / a ledger (repeatable)")
 @click.option("--regions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="地区预警表文件 / region status file (else each ledger's own region sheet)")
-@click.option("--as-of", callback=_date, metavar="YYYY-MM-DD", help="判定基准日 / as-of date (default: today)")
+@click.option("--as-of", callback=parse_as_of, metavar="YYYY-MM-DD", help="判定基准日 / as-of date (default: today)")
 @click.option("--sheet", help="项目表名称 / project sheet name")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="write here, not stdout")
