@@ -121,19 +121,17 @@ def _find_project(result, wanted: str):
     return None
 
 
-def _register_optional_commands() -> None:
-    """Command groups from other modules, imported only when present so the core CLI stays light."""
-    try:
-        from .toolkit.commands import ruleset_group
-        main.add_command(ruleset_group, "ruleset")
-    except ImportError:
-        pass
+def _register_commands() -> None:
+    """The ruleset toolkit always; the web workspace's commands when its dependencies are installed."""
+    from .toolkit.commands import ruleset_group
+
+    main.add_command(ruleset_group, "ruleset")
     try:
         from .web.commands import disputes, serve, users
-        for command in (serve, users, disputes):
-            main.add_command(command)
-    except ImportError:
-        pass
+    except ModuleNotFoundError:  # a core-only install: no web workspace, the rest works
+        return
+    for command in (serve, users, disputes):
+        main.add_command(command)
 
 
-_register_optional_commands()
+_register_commands()

@@ -15,8 +15,11 @@ from .verdicts import decide
 
 def screen(ledger_path: str | Path, *, regions: str | Path | None = None, ruleset: str | Path | Ruleset = "henan-2021",
            as_of: dt.date | None = None, sheet: str | None = None,
-           progress: Callable[[int, int], None] | None = None) -> Screening:
-    """Screen a ledger workbook; raises ScreeningError only when the input cannot be read at all."""
+           progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> Screening:
+    """Screen a ledger workbook; raises ScreeningError only when the input cannot be read at all.
+
+    `jobs` > 1 screens in that many processes (screening/parallel.py): the same verdicts.
+    """
     from .facts import build_facts
     from .ingest import read_ledger
 
@@ -25,7 +28,11 @@ def screen(ledger_path: str | Path, *, regions: str | Path | None = None, rulese
     engine = engine_for(loaded, as_of)  # a ruleset not in effect fails before the file is read
     ledger = read_ledger(ledger_path, regions_path=regions, sheet=sheet)
     projects, fact_issues = build_facts(ledger)
-    verdicts = screen_projects(projects, engine, progress=progress)
+    if jobs > 1:
+        from .parallel import screen_parallel
+        verdicts = screen_parallel(projects, loaded, as_of, jobs, progress=progress)
+    else:
+        verdicts = screen_projects(projects, engine, progress=progress)
     issues = list(ledger.skipped) + list(ledger.issues) + list(fact_issues) + _error_issues(verdicts)
     issues.sort(key=lambda i: (i.row or 0, i.column or ""))
     return Screening(ruleset=loaded.meta(as_of),

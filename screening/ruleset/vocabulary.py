@@ -1,7 +1,7 @@
 """The facts a rule may test: the ledger's fields plus the facts the engine derives."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 

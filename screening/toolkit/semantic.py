@@ -393,7 +393,7 @@ class SemanticChecker(Checker):
             detail = ", ".join(f"{s}: {first.outcome.get(s)} vs {second.outcome.get(s)}" for s in differ)
             self.error("conflicting-rules", f"rules {first.id} (line {line}) and {second.id} have the same "
                        f"condition but different outcomes ({detail})", second.origin, f"outcome.{differ[0]}",
-                       hint=f"decide one outcome: merge the two rules, or make the conditions tell the cases apart")
+                       hint="decide one outcome: merge the two rules, or make the conditions tell the cases apart")
         elif set(first.stages) == set(second.stages):
             self.error("duplicate-condition", f"rules {first.id} (line {line}) and {second.id} have the same "
                        "condition, stages and outcomes", second.origin, "when",

@@ -1,0 +1,101 @@
+"""Screening in several processes: the engine and the verdicts of chunks of projects at once.
+
+durable_rules holds the GIL in its C core, so threads give no speed-up; processes do. Each
+worker builds its engine once (the same compiled ruleset the single-process path uses) and
+screens contiguous chunks of projects; the parent puts the verdicts back in input order and
+gives each its own ProjectFacts object again, so the result is the one a single process gives,
+byte for byte once written (tests/test_parallel.py).
+
+On Linux the workers are forked after the projects are in memory, so a task is only a range
+of indices: nothing but the verdicts crosses a pipe. Where fork is unavailable or unsafe (a
+process with other threads running, e.g. the web app) they are spawned and each chunk of
+projects is sent to them pickled.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Callable, Sequence
+
+from .model import ProjectFacts, Verdict
+from .ruleset import Ruleset
+
+#: below this many projects per worker a second process costs more than it saves
+MIN_PER_JOB = 400
+CHUNKS_PER_JOB = 8  # small enough chunks to keep every worker busy to the end
+
+_projects: Sequence[ProjectFacts] | None = None  # inherited by forked workers
+_engine = None  # each worker's own
+
+
+def default_jobs() -> int:
+    """The processes worth starting on this machine."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def screen_parallel(projects: Sequence[ProjectFacts], ruleset: Ruleset, as_of: dt.date, jobs: int,
+                    progress: Callable[[int, int], None] | None = None) -> list[Verdict]:
+    """Verdicts for `projects`, in their order, screened in up to `jobs` processes."""
+    from .pipeline import engine_for, screen_projects
+
+    projects = list(projects)
+    total = len(projects)
+    jobs = max(1, min(jobs, total // MIN_PER_JOB))
+    if jobs == 1:
+        return screen_projects(projects, engine_for(ruleset, as_of), progress=progress)
+    size = max(50, -(-total // (jobs * CHUNKS_PER_JOB)))
+    ranges = [(start, min(start + size, total)) for start in range(0, total, size)]
+    forked = _can_fork()
+    context = multiprocessing.get_context("fork" if forked else "spawn")
+    global _projects
+    if forked:
+        _projects = projects
+    verdicts: list[Verdict | None] = [None] * total
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                                 initargs=(ruleset, as_of)) as pool:
+            pending = {pool.submit(_screen_range, start, end, None if forked else projects[start:end]): start
+                       for start, end in ranges}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    start = pending.pop(future)
+                    for offset, verdict in enumerate(future.result()):
+                        verdict.project = projects[start + offset]
+                        verdicts[start + offset] = verdict
+                        done += 1
+                    if progress:
+                        progress(done, total)
+    finally:
+        _projects = None
+    return verdicts  # type: ignore[return-value]
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _start_worker(ruleset: Ruleset, as_of: dt.date) -> None:
+    from .pipeline import engine_for
+
+    global _engine
+    _engine = engine_for(ruleset, as_of)
+
+
+def _screen_range(start: int, end: int, chunk: Sequence[ProjectFacts] | None) -> list[Verdict]:
+    """Screen projects[start:end] (or the chunk sent); verdicts go back without their projects."""
+    from .pipeline import screen_projects
+
+    if chunk is None:
+        chunk = _projects[start:end]  # type: ignore[index]
+    verdicts = screen_projects(chunk, _engine)
+    for verdict in verdicts:
+        verdict.project = None  # the parent has it already: not worth pickling back
+    return verdicts
