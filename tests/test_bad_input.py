@@ -124,8 +124,9 @@ def test_header_without_project_rows(tmp_path):
     wb.active.append(["序号", "项目名称", "所属行业", "项目状态"])
     wb.active.append([None, None, None, None])
     wb.active.append(["合计", None, None, None])
+    wb.active.title = "台账"
     wb.save(path)
-    _refused(path, "未找到项目数据行", "no project rows")
+    _refused(path, "未找到项目数据行", "no project rows", "工作表“台账”", "sheet '台账'")
 
 
 # ---------------------------------------------------------------- hostile
@@ -217,6 +218,8 @@ def test_million_row_sheet_refused_fast_in_bounded_memory(tmp_path):
     wb.close()
     result = _read_in_child(path)
     assert result["message"] and "200000" in result["message"] and "200,000" in result["message"]
+    assert "工作表“Sheet”" in result["message"] and "sheet 'Sheet'" in result["message"]
+    assert "million.xlsx" in result["message"]
     assert result["seconds"] < 20
     assert result["rss_mb"] < 300
 
@@ -250,4 +253,25 @@ def test_a_cell_far_to_the_right_does_not_widen_every_row(tmp_path):
     wb.active.append(["甲", "钢铁"])
     wb.active.cell(2, 16000, "x")
     wb.save(path)
-    _refused(path, "超过 1024 列", "beyond 1024 columns")
+    _refused(path, "超过 1024 列", "beyond 1024 columns", "工作表“Sheet”", "sheet 'Sheet'")
+
+
+def test_encrypted_xls_is_named_as_such(tmp_path):
+    """A password-protected workbook is an OLE file holding an EncryptedPackage stream."""
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000
+                     + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 1000)
+    _refused(path, "已加密", "encrypted")
+
+
+def test_corrupt_sheet_xml_is_not_a_traceback_from_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from screening.cli import main
+
+    path = _small_workbook(tmp_path / "broken.xlsx")
+    _replace_members(path, {SHEET: b"<worksheet><sheetData><row r='1'><c r='A1'"})
+    result = CliRunner().invoke(main, ["run", str(path), "--as-of", "2021-12-31", "--format", "json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "broken.xlsx" in result.output and "无法读取" in result.output and "cannot read" in result.output
+    assert not (tmp_path / "broken.verdicts.json").exists()

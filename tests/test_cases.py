@@ -108,3 +108,39 @@ def test_every_rule_fires_in_every_stage_of_its_outcome(ruleset):
                  for stage, outcome in r.outcome.items() if (r.id, stage) not in pairs]
     assert not uncovered, "(rule, stage) pairs no case exercises:\n  " + "\n  ".join(uncovered)
 
+
+
+# ---------------------------------------------------------------- the harness itself can fail
+
+
+def test_every_case_states_verdict_scope_and_findings():
+    """compare() checks only the keys a case names: a case without these could never fail."""
+    vague = [f"{_where(c)}: {c.name!r}" for c in CASES
+             if not {"verdict", "two_high", "findings"} <= set(c.expect)]
+    assert not vague, "cases that do not state verdict, two_high and findings:\n" + "\n".join(vague)
+
+
+def test_compare_reports_every_kind_of_wrong_expectation(ruleset):
+    """Pick a passing provisional case and a lifting one; corrupt each expectation in turn."""
+    from screening.cases import EXPECT_KEYS, compare
+
+    checked = set()
+    provisional = next(i for i, c in enumerate(CASES) if c.expect.get("provisional") is True
+                       and c.expect.get("undetermined") and c.expect.get("missing") and c.expect.get("refs"))
+    lifting = next(i for i, c in enumerate(CASES) if c.expect.get("lifted"))
+    for index in (provisional, lifting):
+        case, verdict = CASES[index], result_of(index, ruleset).verdict
+        assert verdict is not None and compare(case.expect, verdict) == []
+        wrong = {"verdict": "proceed" if verdict.verdict != "proceed" else "halt",
+                 "two_high": not verdict.two_high, "provisional": not verdict.provisional,
+                 "could_become": "halt" if verdict.could_become != "halt" else None,
+                 "findings": list(case.expect["findings"]) + ["ADM-4.1"],
+                 "refs": ["99.9"], "lifted": [], "undetermined": ["NO-SUCH-RULE"], "missing": []}
+        for key in case.expect:
+            broken = dict(case.expect, **{key: wrong[key]})
+            if broken[key] == case.expect[key]:
+                continue
+            failures = compare(broken, verdict)
+            assert failures and failures[0].startswith(f"{key}:"), (case.name, key, failures)
+            checked.add(key)
+    assert checked == set(EXPECT_KEYS), set(EXPECT_KEYS) - checked

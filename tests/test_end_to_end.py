@@ -3,7 +3,9 @@
 Other title rows, other header aliases, columns in another order, energy in 万吨标煤 in one column
 and tce in another, the region table in its own file with 一级/二级 levels: no row may be lost.
 """
+import csv
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -143,8 +145,8 @@ def test_text_format_prints_every_project(e2e_ledger):
     result = CliRunner().invoke(main, ["run", str(ledger), "--regions", str(regions), "--as-of", "2021-12-31",
                                        "--format", "text"])
     assert result.exit_code == 0
-    for pid, *_ in ROWS:
-        assert pid in result.output
+    positions = [result.output.find(pid) for pid, *_ in ROWS]
+    assert -1 not in positions and positions == sorted(positions), positions  # every project, in input order
 
 
 def test_explain_prints_the_clause_facts_and_cells(e2e_ledger):
@@ -162,7 +164,9 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path):
     result = CliRunner().invoke(main, ["run", str(bogus)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+    [line] = [line for line in result.output.splitlines() if line.strip()]
+    assert "无法读取文件 ledger.xlsx" in line and "cannot read ledger.xlsx" in line  # bilingual, names the file
+    assert not list(tmp_path.glob("ledger.*.*"))  # nothing written
 
 
 def test_as_of_outside_the_rulesets_effect_is_a_clear_error(e2e_ledger):
@@ -175,3 +179,54 @@ def test_explain_an_unknown_project_is_an_error(e2e_ledger):
     ledger, regions = e2e_ledger
     result = CliRunner().invoke(main, ["explain", str(ledger), "NOPE", "--as-of", "2021-12-31"])
     assert result.exit_code == 2 and "NOPE" in result.output
+
+
+# ---------------------------------------------------------------- every row in every output
+
+
+def test_every_input_row_is_in_every_output_in_input_order(ingest_messy_ledger, tmp_path):
+    """The messy ledger (duplicate code, a row with no code, a formula without a result, a separator,
+    a 合计 row and notes): each of its 7 project rows is in each format, in order, and nothing else is."""
+    from conftest import MESSY_ROWS, MESSY_SHEET
+
+    rows = sorted(MESSY_ROWS)
+    names = [MESSY_ROWS[r][2] for r in rows]
+
+    def run(fmt):
+        out = tmp_path / f"out.{fmt}"
+        result = CliRunner().invoke(main, ["run", str(ingest_messy_ledger), "--as-of", "2021-12-31", "--format", fmt,
+                                           "--output", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+        return out
+
+    document = json.loads(run("json").read_text(encoding="utf-8"))
+    assert [(p["row"], p["name"]) for p in document["projects"]] == list(zip(rows, names))
+    assert document["summary"]["projects"] == len(rows)
+    # the blank left by the formula in L11 is unknown, not zero: scope and verdict stay open
+    formula_row = next(p for p in document["projects"] if p["row"] == 11)
+    assert formula_row["two_high"] is None and formula_row["provisional"] is True
+    assert formula_row["verdict"] == "rectify" and "energy_equal" in formula_row["missing"]
+
+    with run("csv").open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert [line[2] for line in table[1:]] == names
+    assert all(line[18] for line in table[1:])  # 处置结论 filled for each
+
+    book = openpyxl.load_workbook(run("xlsx"))
+    sheet = book[MESSY_SHEET]
+    assert sheet.cell(4, 19).value == "处置结论"
+    assert [sheet.cell(r, 3).value for r in rows] == names
+    assert all(sheet.cell(r, 19).value for r in rows)
+    assert [r for r in range(5, 18) if sheet.cell(r, 19).value] == rows  # not on the separator, 合计 or notes
+    assert (sheet["L11"].value, sheet["L11"].data_type) == ("=L5+1000", "s")  # the input formula, as text
+    assert (sheet["L13"].value, sheet["L13"].data_type) == ("=SUM(L5:L12)", "s")
+    assert [row[0].value for row in book["依据"].iter_rows(min_row=2)] == sorted(
+        row[0].value for row in book["依据"].iter_rows(min_row=2))
+
+    text = run("text").read_text(encoding="utf-8")
+    table_rows = [int(line.split()[0]) for line in text.splitlines() if re.match(r"^\s+\d+\s", line)]
+    assert table_rows == rows
+
+    page = run("html").read_text(encoding="utf-8")
+    positions = [page.find(name) for name in names]
+    assert -1 not in positions and positions == sorted(positions), positions

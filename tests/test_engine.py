@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from screening import load_ruleset, screen
 from screening.engine import Engine, compile_ruleset
-from screening.model import ProjectFacts, RegionRecord
+from screening.model import SEVERITY, ProjectFacts, RegionRecord
 from screening.ruleset.vocabulary import fact_types
 from screening.verdicts import check_consistency, decide
 
@@ -71,6 +71,36 @@ def test_engine_agrees_with_the_three_valued_evaluator(engine, project):
         assert any(f.rule == "DATA-6" for f in verdict.findings)
     if verdict.two_high is False:
         assert verdict.verdict == "proceed" and all(f.rule.startswith("SCOPE-") for f in verdict.findings)
+    # check_consistency compares rules only for in-scope projects: scope gets its own oracle (SPEC §3 Scope)
+    expected_scope = _spec_scope(project.values)
+    if expected_scope is not None:
+        assert verdict.two_high is expected_scope, (expected_scope, project.values)
+    # SPEC §3 Verdict: the most severe counted outcome; a provisional verdict is at least rectify
+    if verdict.two_high is not False:
+        counted = [f.outcome for f in verdict.findings
+                   if f.determined and not f.lifted_by and f.outcome != "note"]
+        expected = max(counted + ["proceed"], key=SEVERITY.get)
+        if verdict.provisional:
+            expected = max(expected, "rectify", key=SEVERITY.get)
+        assert verdict.verdict == expected
+        if verdict.could_become is not None:
+            assert verdict.provisional and SEVERITY[verdict.could_become] > SEVERITY[verdict.verdict]
+
+
+TWO_HIGH_SECTORS = {"煤电", "石化", "化工", "煤化工", "钢铁", "焦化", "建材", "有色"}  # SPEC §3, written out
+
+
+def _spec_scope(values: dict) -> bool | None:
+    """SPEC §3 scope where it is decided without the retrofit exemption; None where this oracle abstains."""
+    sector = values.get("sector")
+    energy = values.get("energy_equal", values.get("energy_equiv"))
+    if (sector is not None and sector not in TWO_HIGH_SECTORS) or (energy is not None and energy < 10000):
+        return False
+    if sector is None or energy is None:
+        return None
+    if values.get("stage") == "存量" or values.get("build_type") in ("新建", "改建", "扩建"):
+        return True
+    return None
 
 
 def test_every_demo_project_agrees_with_the_evaluator(engine):
@@ -79,8 +109,14 @@ def test_every_demo_project_agrees_with_the_evaluator(engine):
 
     projects_, _ = build_facts(read_ledger(ROOT / "sample_data" / "henan-demo-ledger.xlsx"))
     assert len(projects_) > 40
-    for result in engine.screen(projects_):
+    results = engine.screen(projects_)
+    assert [r.project.row for r in results] == [p.row for p in projects_]
+    for result in results:
+        assert result.error is None, result.project.key
         assert check_consistency(result, engine.compiled) == [], result.project.key
+    # check_consistency compares rules only for projects in (or possibly in) scope: make sure there are many
+    in_scope = [r for r in results if r.two_high is not False]
+    assert len(in_scope) > 20 and sum(1 for r in in_scope if any(x.determined for x in r.results.values())) > 10
 
 
 def test_a_project_whose_rules_fail_keeps_its_row_with_the_reason(monkeypatch):
@@ -121,6 +157,14 @@ def test_an_exception_inside_a_durable_action_is_reported_not_swallowed(engine, 
 
 def test_sessions_are_deleted_after_each_project(engine):
     for index in range(1100):  # more than durable's 1,024 live sessions per ruleset
-        engine.screen_one(ProjectFacts("s", index, f"k{index}", {"sector": "其他", "energy_equal": 1.0}, {}),
-                          str(index))
+        result = engine.screen_one(ProjectFacts("s", index, f"k{index}", {"sector": "其他", "energy_equal": 1.0}, {}),
+                                   str(index))
+        assert result.error is None and result.two_high is False, (index, result.error)
     assert engine._sessions == {}
+    # after all that the engine still decides, and one project's facts do not leak into the next
+    halting = engine.screen_one(ProjectFacts("s", 1, "h", {"sector": "钢铁", "energy_equal": 50000.0, "stage": "在建",
+                                                           "build_type": "新建", "energy_review": "未批复"}, {}), "h")
+    assert halting.error is None and halting.two_high is True and halting.results["ADM-4.3a"].determined
+    clean = engine.screen_one(ProjectFacts("s", 2, "c", {"sector": "钢铁", "energy_equal": 50000.0, "stage": "在建",
+                                                         "build_type": "新建", "energy_review": "已批复"}, {}), "c")
+    assert clean.error is None and "ADM-4.3a" not in clean.results

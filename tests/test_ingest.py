@@ -181,8 +181,9 @@ def test_header_normalisation_and_near_matches(tmp_path):
 def test_missing_columns_reported_once(tmp_path):
     path = tmp_path / "few.csv"
     path.write_text("项目名称,建设单位\n甲,乙公司\n", encoding="utf-8")
-    missing = {i.field for i in _issues(read_ledger(path), "missing-column")}
-    assert missing == {"sector", "energy_equal", "stage"}
+    missing = _issues(read_ledger(path), "missing-column")
+    assert sorted(i.field for i in missing) == ["energy_equal", "sector", "stage"]  # once each
+    assert all(i.message and i.message_en and i.sheet == "few" for i in missing)
 
 
 @pytest.mark.parametrize("text, unit, scale", [

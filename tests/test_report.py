@@ -22,7 +22,7 @@ from screening.report import (explain_text, render_html, render_text, to_json_do
                               write_html, write_json, write_xlsx)
 from screening.report.labels import field_label
 from screening.report.text import display_width
-from screening.report.workbook import formula_text, free_sheet_name
+from screening.report.workbook import free_sheet_name
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "verdicts.schema.json"
 SHEET = "两高项目清单"
@@ -82,6 +82,7 @@ def _write_ledger_xlsx(path: Path) -> None:
     ws.merge_cells("A9:H9")
     mine = wb.create_sheet("汇总")
     mine["A1"] = "用户自己的汇总"
+    mine["B1"] = "=SUM(1,2)"  # a formula on a sheet that is not the project sheet
     wb.save(path)
 
 
@@ -287,9 +288,11 @@ def test_xlsx_keeps_every_input_row_cell_and_merge(report_workbook, report_ledge
     wb, _ = report_workbook
     original = load_workbook(report_ledger_file)
     ws, before = wb[SHEET], original[SHEET]
+    formulas = {"B8": "=COUNTA(B4:B7)", "C8": "=SUM(LEN(C4:C7))"}  # kept as their text
+    assert {c.coordinate for row in before.iter_rows() for c in row if c.data_type == "f"} == set(formulas)
     for row in before.iter_rows(min_row=1, max_row=9, max_col=8):
         for cell in row:
-            expected = formula_text(cell.value) if cell.data_type == "f" else cell.value
+            expected = formulas.get(cell.coordinate, cell.value)
             assert ws[cell.coordinate].value == expected, cell.coordinate
     assert {str(m) for m in ws.merged_cells.ranges} == {str(m) for m in before.merged_cells.ranges}
     assert ws["B4"].font.bold and ws["B4"].font.color.rgb.endswith("FF0000")
@@ -302,18 +305,57 @@ def test_xlsx_never_overwrites_user_sheets(report_workbook):
     assert wb["汇总"]["A1"].value == "用户自己的汇总" and wb["汇总"].max_row == 1
 
 
-def test_xlsx_neutralises_formulas(report_workbook):
+def test_xlsx_neutralises_formulas(report_workbook, report_ledger_file):
     wb, out = report_workbook
     ws = wb[SHEET]
+    original = load_workbook(report_ledger_file)  # the input really holds formulas and formula-like text
+    source = original[SHEET]
+    assert source["B8"].data_type == "f" and source["C8"].data_type == "f" and source["H4"].data_type == "s"
+    assert original["汇总"]["B1"].data_type == "f"
+    with zipfile.ZipFile(report_ledger_file) as z:
+        assert re.search(rb"<f[ >]", z.read("xl/worksheets/sheet1.xml"))
     for coordinate, text in (("H4", "=1+1"), ("H5", "@SUM(A1)"), ("H6", "-危险"), ("H7", "+86"),
                              ("B8", "=COUNTA(B4:B7)"), ("C8", "=SUM(LEN(C4:C7))")):
         assert ws[coordinate].data_type == "s", coordinate
         assert ws[coordinate].value == text
     assert ws["L4"].data_type == "s"  # written by us: "=落实…" stays text
+    assert (wb["汇总"]["B1"].value, wb["汇总"]["B1"].data_type) == ("=SUM(1,2)", "s")  # every sheet, not only ours
     assert all(c.data_type != "f" for sheet in wb.worksheets for row in sheet.iter_rows() for c in row)
     with zipfile.ZipFile(out) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert not any(re.search(rb"<f[ >]", z.read(n)) for n in sheets)
+
+
+FORMULA_LIKE = {"project_id": "@P-001", "name": '=HYPERLINK("http://evil.example","点击")',
+                "city": "=CMD|' /C calc'!A0", "county": "+巩义市"}
+
+
+def test_xlsx_input_values_that_look_like_formulas_stay_text_on_the_added_sheets(report_screening, tmp_path):
+    """依据 copies project code and name, 汇总 copies city and county: input text, never a formula."""
+    report_screening.verdicts[0].project.values.update(FORMULA_LIKE)
+    out = write_xlsx(report_screening, tmp_path / "hostile.xlsx")
+    wb = load_workbook(out)
+    basis = wb["依据"]
+    assert (basis["B2"].value, basis["C2"].value) == (FORMULA_LIKE["project_id"], FORMULA_LIKE["name"])
+    assert basis["B2"].data_type == "s" and basis["C2"].data_type == "s"
+    summary = wb["汇总(筛查)"]
+    cells = {c.value: c for row in summary.iter_rows(max_col=2) for c in row if c.value is not None}
+    for value in (FORMULA_LIKE["city"], FORMULA_LIKE["county"]):
+        assert value in cells and cells[value].data_type == "s", value
+    assert all(c.data_type != "f" for sheet in wb.worksheets for row in sheet.iter_rows() for c in row)
+    with zipfile.ZipFile(out) as z:
+        assert not any(re.search(rb"<f[ >]", z.read(n)) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_csv_quotes_formula_like_text_in_every_column(report_screening, tmp_path):
+    report_screening.ledger.rows[0].values[1:5] = [FORMULA_LIKE[k] for k in ("project_id", "name", "city", "county")]
+    report_screening.ledger.rows[1].values[0] = -2  # a number stays a number
+    out = write_csv(report_screening, tmp_path / "hostile.csv")
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[1][1:5] == ["'" + FORMULA_LIKE[k] for k in ("project_id", "name", "city", "county")]
+    assert rows[2][0] == "-2"
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "@")]
 
 
 def test_xlsx_summary_sheet(report_workbook):
@@ -440,6 +482,10 @@ def test_html_escapes_and_is_self_contained(report_screening, tmp_path):
     assert "待补充信息：</strong>节能审查、环评审批" in page
     out = write_html(report_screening, tmp_path / "r.html")
     assert out.read_text(encoding="utf-8") == page
+    # every project, in input order (the failed one included)
+    positions = [page.find(pid) for pid in ("P-001", "P-002", "P-003", "P-004")]
+    assert -1 not in positions and positions == sorted(positions), positions
+    assert "无法判定" in page
 
 
 def test_field_labels_come_from_the_field_spec():
@@ -456,6 +502,8 @@ def test_empty_run_still_writes_every_output(report_screening, report_schema, tm
     assert doc["projects"] == [] and doc["summary"]["projects"] == 0
     wb = load_workbook(write_xlsx(report_screening, tmp_path / "empty.xlsx"))
     assert wb["汇总(筛查)"]["A2"].value == "合计"
-    assert write_csv(report_screening, tmp_path / "empty.csv").read_text(encoding="utf-8-sig")
+    csv_text = write_csv(report_screening, tmp_path / "empty.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines() == [",".join([c.header for c in _columns()] + ["处置结论", "依据条款", "理由",
+                                                                               "整改要求", "待补充信息"])]
     assert "项目 projects 0" in render_text(report_screening)
     assert "<table" in render_html(report_screening)

@@ -59,8 +59,12 @@ def test_every_clause_is_quoted_verbatim_from_the_policy_text():
     ruleset = load_ruleset("henan-2021")
     sources = {key: (POLICY_DIR / doc["source"]).read_text(encoding="utf-8")
                for key, doc in ruleset.documents.items()}
+    cited = {c for rule in ruleset.rules for c in rule.clauses}
+    assert len(cited) > 10 and cited <= set(ruleset.clauses)  # the loop below checks every cited clause
     for clause in ruleset.clauses.values():
-        for excerpt in clause.text.split("……"):
+        excerpts = [e for e in clause.text.split("……") if e.strip()]
+        assert excerpts and sum(map(len, excerpts)) >= 10, f"{clause.id}: no quoted text"
+        for excerpt in excerpts:
             assert excerpt in sources[clause.document], f"{clause.id}: not verbatim: {excerpt[:40]}"
 
 
