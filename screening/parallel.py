@@ -91,11 +91,13 @@ def _start_worker(ruleset: Ruleset, as_of: dt.date) -> None:
 
 def _screen_range(start: int, end: int, chunk: Sequence[ProjectFacts] | None) -> list[Verdict]:
     """Screen projects[start:end] (or the chunk sent); verdicts go back without their projects."""
+    from .engine.runner import paused_gc
     from .pipeline import screen_projects
 
     if chunk is None:
         chunk = _projects[start:end]  # type: ignore[index]
-    verdicts = screen_projects(chunk, _engine)
+    with paused_gc():  # the verdicts too: a worker holds nothing else
+        verdicts = screen_projects(chunk, _engine)
     for verdict in verdicts:
         verdict.project = None  # the parent has it already: not worth pickling back
     return verdicts

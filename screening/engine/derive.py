@@ -64,18 +64,32 @@ def _efficiency_level(project, params, values, cells) -> None:
         cells["efficiency_level"] = project.cells["unit_energy"]
 
 
+_STATUS: dict = {}  # id(region) → (region, months as they were, as_of, status): many projects share a region
+
+
+def _region_status(region, as_of) -> dict:
+    from ..facts import region_status
+
+    cached = _STATUS.get(id(region))
+    if cached is not None and cached[0] is region and cached[2] == as_of and cached[1] == region.months:
+        return cached[3]
+    if len(_STATUS) > 10_000:
+        _STATUS.clear()
+    status = region_status(region, as_of)
+    _STATUS[id(region)] = (region, dict(region.months), as_of, status)
+    return status
+
+
 def _region(project, as_of, values, cells) -> None:
     region = project.region
     if region is None:
         return
-    from ..facts import region_status
-
     for fact, attribute in REGION_ATTRIBUTES.items():
         if getattr(region, attribute, None):
             values[fact] = getattr(region, attribute)
             if attribute in region.cells:
                 cells[fact] = region.cells[attribute]
-    status = region_status(region, as_of)
+    status = _region_status(region, as_of)
     if status.get("warning"):
         values["warning"] = status["warning"]
         values["red_months"] = float(status.get("red_months") or 0)
