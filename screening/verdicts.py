@@ -168,16 +168,10 @@ def _missing_data_finding(compiled: CompiledRuleset, missing: list[str]) -> Find
                    facts={"missing": "、".join(missing)})
 
 
-REGION_LABELS = {"region.air_quality": "地区预警表：大气环境质量", "region.energy_target": "地区预警表：上年度能耗双控目标",
-                 "region.pollution_target": "地区预警表：上年度污染物排放总量控制目标",
-                 "region.months": "地区预警表：各月预警等级"}
-
-
 def _label(field: str) -> str:
-    if field in REGION_LABELS:
-        return REGION_LABELS[field]
-    kind = fact_types().get(field)
-    return kind.label if kind and kind.label else field
+    from .report.labels import field_label
+
+    return field_label(field)
 
 
 def check_consistency(result: ProjectResult, compiled: CompiledRuleset) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..errors import RulesetError
-from ..fieldspec import load_field_spec
+from ..ruleset.vocabulary import fact_types
 from ..model import Verdict
 
 VERDICT_ZH = {"halt": "叫停", "rectify": "限期整改", "proceed": "正常推进"}
@@ -15,25 +15,27 @@ PROVISIONAL_ZH = "（待定）"
 OUT_OF_SCOPE_ZH = "（不属于两高）"
 TWO_HIGH_ZH = {True: "是", False: "否", None: "待定"}
 
-#: Keys the engine derives or takes from the region sheet; not in ledger-fields.yaml.
-DERIVED_FIELD_ZH = {
-    "energy": "年综合能源消费量",
+#: Region attributes a verdict may ask to fill in ("missing"), and the region sheet's own columns.
+REGION_FIELD_ZH = {
     "region": "地区",
+    "region.air_quality": "地区预警表：大气环境质量",
+    "region.energy_target": "地区预警表：上年度能耗双控目标",
+    "region.pollution_target": "地区预警表：上年度污染物排放总量控制目标",
+    "region.months": "地区预警表：各月预警等级",
     "air_quality": "大气环境质量",
     "energy_target": "上年度能耗双控目标",
     "pollution_target": "上年度污染物排放总量控制目标",
-    "warning": "能耗双控预警等级",
-    "red_months": "连续红色预警月数",
 }
+
 
 @lru_cache(maxsize=1)
 def _field_labels() -> dict[str, str]:
-    # The ledger field spec is the one place field labels are written down.
+    # The fact vocabulary labels every ledger field (from the field spec) and every derived fact.
     try:
-        spec = load_field_spec()
+        facts = fact_types()
     except RulesetError:  # labels are cosmetic: a report still comes out, naming keys
-        return dict(DERIVED_FIELD_ZH)
-    return {**DERIVED_FIELD_ZH, **{key: f.label for key, f in spec.fields.items()}}
+        return dict(REGION_FIELD_ZH)
+    return {**REGION_FIELD_ZH, **{key: kind.label for key, kind in facts.items() if kind.label}}
 
 
 def field_label(key: str) -> str:

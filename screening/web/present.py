@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from ..report.labels import field_label as report_field_label
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -18,44 +18,8 @@ VERDICT_LONG = {
 STATE_LABELS = {"queued": "排队中", "running": "筛查中", "done": "已完成", "failed": "失败"}
 FLAG_LABELS = {"outside": "辖区外", "blank": "未填地区"}
 
-# Labels for keys the ledger schema does not name (derived facts, region facts).
-EXTRA_LABELS = {
-    "energy": "综合能源消费量（筛查口径）",
-    "warning": "能耗双控预警等级",
-    "red_months": "连续红色预警月数",
-    "air_quality": "大气环境质量",
-    "energy_target": "上年度能耗双控目标",
-    "pollution_target": "上年度污染物排放总量控制目标",
-    "region": "地区",
-    "region_air_quality": "所在地区大气环境质量",
-    "region_energy_target": "所在地区上年度能耗双控目标",
-    "region_pollution_target": "所在地区上年度污染物总量目标",
-    "category": "产能类别",
-}
-
-
-@lru_cache(maxsize=1)
-def field_labels() -> dict[str, str]:
-    """key → Chinese label, from the ledger field spec (schemas/ledger-fields.yaml)."""
-    labels = dict(EXTRA_LABELS)
-    for path in (Path(__file__).resolve().parents[2] / "schemas" / "ledger-fields.yaml",
-                 Path(__file__).resolve().parents[1] / "schemas" / "ledger-fields.yaml"):
-        if path.is_file():
-            try:
-                import yaml
-
-                spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                for key, info in (spec.get("fields") or {}).items():
-                    if isinstance(info, dict) and info.get("label"):
-                        labels[key] = info["label"]
-            except Exception:  # noqa: BLE001 - labels are a nicety; keys still read
-                pass
-            break
-    return labels
-
-
 def field_label(key: str) -> str:
-    return field_labels().get(key, key)
+    return report_field_label(key)
 
 
 def fmt_value(value: Any) -> str:
