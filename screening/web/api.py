@@ -20,7 +20,7 @@ from . import runs as runs_mod
 from .auth import SESSION_COOKIE, AuthError, csrf_token
 from .deps import Pos, RunId, csrf_protect, ctx, resolve_user
 from .models import Dispute, Run, RunProject, RunResult, Upload, User
-from .pages import check_ruleset, download_response, parse_date, read_limited
+from .pages import check_ruleset, download_response, start_upload
 from .runs import NotFound, ProjectFilter, UploadRejected
 
 bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/login")
@@ -298,20 +298,11 @@ async def upload(request: Request, file: UploadFile = File(..., description="The
                                    json_schema_extra={"format": "date"}),
                  user: User = Depends(api_user)) -> RunOut:
     """Upload a ledger; screening starts in the background. Poll GET /runs/{id} for progress."""
-    c = ctx(request)
     try:
-        content = await read_limited(file, c.settings.max_upload_bytes)
-        filename = runs_mod.clean_filename(file.filename)
-        runs_mod.check_upload(filename, content, c.settings.max_upload_bytes)
-        ruleset_id = check_ruleset(request, ruleset)
-        as_of_date = parse_date(as_of)
+        run_id = await start_upload(request, user, file, ruleset, as_of)
     except UploadRejected as exc:
         raise rejected(exc) from None
-    with c.db.session() as s:
-        run = runs_mod.create_run(s, user, filename, content, ruleset_id, as_of_date)
-        run_id = run.id
-    c.runner.submit(run_id)
-    with c.db.session() as s:
+    with ctx(request).db.session() as s:
         return run_out(s, user, runs_mod.get_run(s, user, run_id))
 
 

@@ -141,23 +141,28 @@ def check_ruleset(request: Request, ruleset: str) -> str:
 @router.post("/runs")
 async def upload(request: Request, file: UploadFile | None = File(None), ruleset: str = Form(""),
                  as_of: str = Form(""), user: User = Depends(page_user)):
-    c = ctx(request)
     form = {"ruleset": ruleset, "as_of": as_of}
     try:
         if file is None or not file.filename:
             raise UploadRejected("请选择要上传的台账文件 / Choose a ledger file to upload")
-        content = await read_limited(file, c.settings.max_upload_bytes)
-        filename = runs_mod.clean_filename(file.filename)
-        runs_mod.check_upload(filename, content, c.settings.max_upload_bytes)
-        ruleset_id = check_ruleset(request, ruleset)
-        as_of_date = parse_date(as_of)
+        run_id = await start_upload(request, user, file, ruleset, as_of)
     except UploadRejected as exc:
         return runs_page(request, user, exc.message, exc.status, form)
-    with c.db.session() as s:
-        run = runs_mod.create_run(s, user, filename, content, ruleset_id, as_of_date)
-        run_id = run.id
-    c.runner.submit(run_id)
     return RedirectResponse(f"/runs/{run_id}", 303)
+
+
+async def start_upload(request: Request, user: User, file: UploadFile, ruleset: str, as_of: str) -> int:
+    """Check an upload, store it as a new run and start screening it; UploadRejected says why not."""
+    c = ctx(request)
+    content = await read_limited(file, c.settings.max_upload_bytes)
+    filename = runs_mod.clean_filename(file.filename)
+    runs_mod.check_upload(filename, content, c.settings.max_upload_bytes)
+    ruleset_id = check_ruleset(request, ruleset)
+    as_of_date = parse_date(as_of)
+    with c.db.session() as s:
+        run_id = runs_mod.create_run(s, user, filename, content, ruleset_id, as_of_date).id
+    c.runner.submit(run_id)
+    return run_id
 
 
 async def read_limited(file: UploadFile, limit: int) -> bytes:
