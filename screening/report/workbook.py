@@ -170,8 +170,7 @@ def add_summary_sheet(wb: Workbook, screening: Screening) -> Worksheet:
     for row, (city, county, counts) in enumerate(region_counts(screening.verdicts), start=2):
         _put_row(ws, row, [city, county] + [counts[k] for k in _COUNT_KEYS])
     total = _count(screening.verdicts)
-    _put_row(ws, row + 1, ["合计", ""] + [total[k] for k in _COUNT_KEYS])
-    for cell in ws[row + 1]:
+    for cell in _put_row(ws, row + 1, ["合计", ""] + [total[k] for k in _COUNT_KEYS]):
         cell.font = BOLD
     _write_provenance(ws, screening, row + 3)
     return ws
@@ -227,8 +226,7 @@ def add_basis_sheet(wb: Workbook, screening: Screening) -> Worksheet:
     _write_table_header(ws, BASIS_HEADERS, BASIS_WIDTHS)
     rows = [_basis_row(v, f) for v in screening.verdicts for f in v.findings]
     for row, values in enumerate(rows, start=2):
-        _put_row(ws, row, values)
-        for cell in ws[row]:
+        for cell in _put_row(ws, row, values):
             cell.alignment = WRAP
     ws.auto_filter.ref = f"A1:{get_column_letter(len(BASIS_HEADERS))}{len(rows) + 1}"
     return ws
@@ -269,7 +267,10 @@ def _write_table_header(ws: Worksheet, headers: Iterable[str], widths: Iterable[
     ws.freeze_panes = "A2"
 
 
-def _put_row(ws: Worksheet, row: int, values: list) -> None:
-    for index, value in enumerate(values, start=1):
+def _put_row(ws: Worksheet, row: int, values: list) -> list:
+    """Writes a row of values; returns its cells (ws[row] would scan the whole sheet for its width)."""
+    cells = [ws.cell(row, index) for index in range(1, len(values) + 1)]
+    for cell, value in zip(cells, values):
         if value not in (None, ""):
-            put(ws.cell(row, index), value)
+            put(cell, value)
+    return cells

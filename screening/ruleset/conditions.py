@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Union
 
 from ..errors import RulesetError
@@ -114,16 +115,17 @@ def negate(node: Node) -> Node:
     return Test(node.fact, COMPLEMENT[node.op], node.value)
 
 
-def facts_of(node: Node) -> list[str]:
-    """The facts a condition reads, in the order it reads them."""
+@lru_cache(maxsize=4096)
+def facts_of(node: Node) -> tuple[str, ...]:
+    """The facts a condition reads, in the order it reads them (trees are immutable: cached)."""
     if isinstance(node, Test):
-        return [node.fact]
+        return (node.fact,)
     if isinstance(node, FindingTest):
-        return []
+        return ()
     seen: list[str] = []
     for child in node.children:
         seen += [f for f in facts_of(child) if f not in seen]
-    return seen
+    return tuple(seen)
 
 
 def finding_tests(node: Node) -> list[FindingTest]:
