@@ -135,7 +135,6 @@ def child_stages(path: Path, report) -> None:
 
     out = OUT / "work"
     out.mkdir(parents=True, exist_ok=True)
-    state = {}
 
     def stage(name, fn):
         report({"starting": name})

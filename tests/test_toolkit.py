@@ -158,7 +158,7 @@ def test_each_seeded_error_fails_check_naming_file_line_and_fix(copy, kind):
     match = [line for line in lines
              if re.match(rf"\S*henan-2021\.yaml:{expected_line}:\d+: error: ", line)]
     assert match, f"expected henan-2021.yaml:{expected_line} in {lines}"
-    assert f" — " in match[0] and fix in match[0], match[0]
+    assert " — " in match[0] and fix in match[0], match[0]
 
 
 def test_a_clause_no_rule_cites_is_a_warning_and_fails_under_strict(copy):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..ruleset.conditions import All, FindingTest, Resolver, Test, facts_of, negate
 from ..ruleset.model import Rule, Ruleset
 from ..ruleset.vocabulary import fact_types
-from .patterns import (FALSE, TRUE, _and, _atom, _or, expr_open, expr_possible, expr_true, possible_pattern,
+from .patterns import (FALSE, _and, _atom, _or, expr_open, expr_possible, expr_true, possible_pattern,
                        render, split, true_pattern, with_kind)
 
 _names = itertools.count()
