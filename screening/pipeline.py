@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -49,18 +48,19 @@ def screen_projects(projects: Iterable[ProjectFacts], engine: Engine,
     return [decide(result, engine.compiled) for result in results]
 
 
-@lru_cache(maxsize=8)
-def _engine_cached(ruleset_id: str, sha256: str, as_of: dt.date, _ruleset_ref: int) -> Engine:
-    return Engine(compile_ruleset(_RULESETS[_ruleset_ref], as_of))
-
-
-_RULESETS: dict[int, Ruleset] = {}
+_ENGINES: dict[tuple, Engine] = {}
+_ENGINE_CACHE_SIZE = 8
 
 
 def engine_for(ruleset: Ruleset, as_of: dt.date) -> Engine:
-    """A compiled engine, reused across runs of the same ruleset and date."""
-    _RULESETS[id(ruleset)] = ruleset
-    return _engine_cached(ruleset.id, ruleset.sha256, as_of, id(ruleset))
+    """A compiled engine, reused across runs of the same ruleset content and date."""
+    key = (ruleset.id, ruleset.sha256, as_of)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        if len(_ENGINES) >= _ENGINE_CACHE_SIZE:
+            _ENGINES.pop(next(iter(_ENGINES)))  # the oldest
+        engine = _ENGINES[key] = Engine(compile_ruleset(ruleset, as_of))
+    return engine
 
 
 def _error_issues(verdicts: list[Verdict]) -> list[Issue]:

@@ -62,7 +62,6 @@ class ProjectResult:
     results: dict[str, RuleResult] = field(default_factory=dict)  # rule id → result
     exclusions: dict[str, RuleResult] = field(default_factory=dict)
     error: str | None = None
-    scope_settled: bool = False
 
 
 @contextmanager
@@ -231,7 +230,6 @@ def _settle(result: ProjectResult, session: _Session) -> None:
         result.two_high = None
     else:
         result.two_high = True
-    result.scope_settled = True
     if result.two_high is False:
         return
     stage = session.stage
