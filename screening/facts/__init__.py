@@ -7,6 +7,7 @@ unknown rather than guessing.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from ..fieldspec import FieldDef, load_field_spec
@@ -30,8 +31,8 @@ def build_facts(ledger: Ledger) -> tuple[list[ProjectFacts], list[Issue]]:
     """
     spec = load_field_spec().fields
     regions = RegionIndex(ledger.regions)
-    columns = {c.field: c for c in ledger.columns if c.field in spec}
-    facts = [_row_facts(row, ledger.sheet, columns, spec, regions) for row in ledger.rows]
+    readers = [(c.field, c, CellReader(spec[c.field], c.scale)) for c in _field_columns(ledger.columns, spec)]
+    facts = [_row_facts(row, ledger.sheet, readers, regions) for row in ledger.rows]
     _unique_keys(facts, ledger.sheet)
     run_issues = []
     if not regions and facts:
@@ -49,6 +50,7 @@ def facts_from_mapping(values: dict, *, region: dict | None = None, row: int = 1
     """
     spec = load_field_spec().fields
     facts = ProjectFacts(sheet=sheet, row=row, key="", values={}, cells={})
+    scales: dict[str, float] = {}
     for key, value in values.items():
         f = spec.get(key)
         if f is None:
@@ -56,57 +58,119 @@ def facts_from_mapping(values: dict, *, region: dict | None = None, row: int = 1
             facts.issues.append(Issue(type="unknown-column", sheet=sheet, row=row, field=key, value=_shown(value),
                                       message=f"“{key}”不是台账字段，原样保留", message_en=f"{key!r} is not a ledger field; kept as given"))
             continue
-        _read_cell(facts, f, value, None)
+        if value is not None:
+            scales[key] = _record(facts, read_value(f, value), key, value, None).scale
     _normalise_places(facts)
-    _check_scale(facts, {})
+    _check_scale(facts, scales, {})
     facts.key = str(facts.values.get("project_id") or f"row-{row}")
     facts.region = region_from_mapping(region) if region is not None else None
     return facts
 
 
-def _row_facts(row: SourceRow, sheet: str, columns: dict[str, Column], spec: dict[str, FieldDef],
+def _field_columns(columns: list[Column], spec: dict[str, FieldDef]) -> list[Column]:
+    """The columns that carry a field, one per field (the last, as a dict by field kept it)."""
+    by_field = {c.field: c for c in columns if c.field in spec}
+    return list(by_field.values())
+
+
+def _row_facts(row: SourceRow, sheet: str, readers: list[tuple[str, Column, "CellReader"]],
                regions: RegionIndex) -> ProjectFacts:
-    facts = ProjectFacts(sheet=sheet, row=row.row, key="", values={}, cells={})
-    for key, column in columns.items():
-        facts.cells[key] = f"{column.letter}{row.row}"
-        value = row.values[column.index] if column.index < len(row.values) else None
-        _read_cell(facts, spec[key], value, column)
+    number, values = row.row, row.values
+    facts = ProjectFacts(sheet=sheet, row=number, key="", values={}, cells={})
+    width, suffix, cells = len(values), str(number), facts.cells
+    scales = {}
+    for key, column, reader in readers:
+        cells[key] = column.letter + suffix
+        value = values[column.index] if column.index < width else None
+        if value is not None:
+            scales[key] = _record(facts, reader(value), key, value, column).scale
     _normalise_places(facts)
-    _check_scale(facts, columns)
+    _check_scale(facts, scales, {key: column for key, column, _ in readers if key in ENERGY_FIELDS})
     if not facts.values.get("name") and not facts.values.get("project_id"):
         facts.issues.append(_issue("missing-value", facts, None, "name", None,
                                    "项目名称和项目代码均为空，无法识别是哪个项目（仍按其余信息判断）",
                                    "neither project name nor project code is given (the row is still screened)"))
-    facts.key = str(facts.values.get("project_id") or f"row-{row.row}")
+    facts.key = str(facts.values.get("project_id") or f"row-{number}")
     _attach_region(facts, regions)
     return facts
 
 
-def _read_cell(facts: ProjectFacts, f: FieldDef, value: Any, column: Column | None) -> None:
-    """Type one cell into facts.values, or record why not."""
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one cell value means for its field: a typed value, a blank, or a problem."""
+
+    value: Any = None
+    scale: float = 1.0  # numbers: the unit scale applied (the column's, or the cell's own unit)
+    blank: bool = False
+    problem: str | None = None  # invalid-value | out-of-range
+    zh: str = ""
+    en: str = ""
+
+
+_BLANK = Reading(blank=True)
+
+
+def read_value(f: FieldDef, value: Any, column_scale: float = 1.0) -> Reading:
+    """Type one cell value as field `f` wants it (pure: the same value always reads the same)."""
     if is_blank(value):
-        return
-    facts.raw[f.key] = value
+        return _BLANK
+    scale = column_scale
     try:
-        typed = _typed(f, value, column)
+        if f.type == "number":
+            number = parse_number(value, column_scale)
+            typed, scale = number.value, number.scale
+        else:
+            typed = _typed(f, value)
     except Unreadable as exc:
         zh, en = exc.accepted
-        facts.issues.append(_issue("invalid-value", facts, column, f.key, value,
-                                   f"{f.label}的值“{_shown(value)}”无法识别，应为：{zh}",
-                                   f"{f.en}: value {_shown(value)!r} not recognised; expected {en}"))
-        return
+        return Reading(problem="invalid-value", zh=f"{f.label}的值“{_shown(value)}”无法识别，应为：{zh}",
+                       en=f"{f.en}: value {_shown(value)!r} not recognised; expected {en}")
     if f.type == "number" and f.min is not None and typed < f.min:
-        facts.issues.append(_issue("out-of-range", facts, column, f.key, value,
-                                   f"{f.label}的值 {_shown(value)} 小于下限 {f.min:g}，按空白处理",
-                                   f"{f.en}: {_shown(value)} is below the minimum {f.min:g}; treated as blank"))
-        return
-    if typed != "":
-        facts.values[f.key] = typed
+        return Reading(problem="out-of-range", zh=f"{f.label}的值 {_shown(value)} 小于下限 {f.min:g}，按空白处理",
+                       en=f"{f.en}: {_shown(value)} is below the minimum {f.min:g}; treated as blank")
+    return Reading(value=typed, scale=scale)
 
 
-def _typed(f: FieldDef, value: Any, column: Column | None) -> Any:
-    if f.type == "number":
-        return parse_number(value, column.scale if column else 1.0).value
+class CellReader:
+    """read_value for one column, remembering what each distinct value read as.
+
+    Ledger columns repeat a few spellings (是, 否, 在建, 未落实, 文号…) over thousands of rows,
+    so most cells are a dictionary lookup. The type is part of the key: 1, 1.0 and True are
+    equal in Python but read differently (True is not a number).
+    """
+
+    LIMIT = 20_000  # distinct values remembered per column (names and ids never repeat)
+
+    def __init__(self, f: FieldDef, scale: float = 1.0):
+        self.field, self.scale = f, scale
+        self.seen: dict[tuple[type, Any], Reading] = {}
+
+    def __call__(self, value: Any) -> Reading:
+        key = (value.__class__, value)
+        try:
+            reading = self.seen.get(key)
+        except TypeError:  # an unhashable value: read it every time
+            return read_value(self.field, value, self.scale)
+        if reading is None:
+            reading = read_value(self.field, value, self.scale)
+            if len(self.seen) < self.LIMIT:
+                self.seen[key] = reading
+        return reading
+
+
+def _record(facts: ProjectFacts, reading: Reading, key: str, value: Any, column: Column | None) -> Reading:
+    """Put one cell's reading into facts: its value, or the issue saying why there is none."""
+    if reading.blank:
+        return reading
+    facts.raw[key] = value
+    if reading.problem:
+        facts.issues.append(_issue(reading.problem, facts, column, key, value, reading.zh, reading.en))
+    elif reading.value != "":  # text of nothing but invisible characters: written, yet no value
+        facts.values[key] = reading.value
+    return reading
+
+
+def _typed(f: FieldDef, value: Any) -> Any:
     if f.type == "yesno":
         return parse_yesno(value)
     if f.type == "enum":
@@ -116,13 +180,13 @@ def _typed(f: FieldDef, value: Any, column: Column | None) -> Any:
     return parse_text(value)
 
 
-def _check_scale(facts: ProjectFacts, columns: dict[str, Column]) -> None:
+def _check_scale(facts: ProjectFacts, scales: dict[str, float], columns: dict[str, Column]) -> None:
     """Energy that looks 10^4 off: kept as read, but reported so a person checks the unit."""
     for key in ENERGY_FIELDS:
         if key not in facts.values:
             continue
         raw, value = facts.raw[key], facts.values[key]
-        scale = parse_number(raw, columns[key].scale if key in columns else 1.0).scale
+        scale = scales[key]
         column = columns.get(key)
         if scale == 1e4 and value / scale > SCALE_LIMIT_WAN:
             zh = f"按万吨标准煤计为 {value / scale:g} 万吨（即 {value:,.0f} 吨标准煤），数值过大，疑似按吨填写"

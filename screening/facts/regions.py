@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from ..ingest.regions import month_key, normalise_attribute, normalise_level
@@ -25,6 +26,7 @@ def clean_name(text: Any) -> str:
     return re.sub(r"[\s\"'“”]+", "", unicodedata.normalize("NFKC", str(text or "")))
 
 
+@lru_cache(maxsize=4096)  # a ledger names a few dozen places over thousands of rows
 def canonical_city(text: Any) -> str | None:
     """郑州 / 郑州市 → 郑州市; 济源 / 济源市 / 济源产城融合示范区 → 济源示范区; else None."""
     name = clean_name(text).removeprefix("河南省")
@@ -34,6 +36,7 @@ def canonical_city(text: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def split_county(text: Any) -> tuple[str | None, str]:
     """(city, county) from a county cell that may start with its city: 郑州市中牟县 → (郑州市, 中牟县)."""
     name = clean_name(text).removeprefix("河南省")

@@ -51,9 +51,12 @@ def is_blank(value: Any) -> bool:
     return False
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def _fold(text: str) -> str:
     """Full-width forms folded, whitespace removed, ASCII lower-cased."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 def parse_text(value: Any) -> str:
