@@ -59,9 +59,19 @@ def _in_scope(result, compiled) -> Verdict:
 
 def _potential(result: RuleResult, project: ProjectResult) -> str:
     """The worst outcome an open rule could still give, over the stages the project may be in."""
+    rule = result.rule
     stage = project.values.get("stage")
-    stages = [stage] if stage in result.rule.stages else result.rule.stages
-    return result.rule.worst_outcome(stages)
+    if stage in rule.stages and stage in rule.outcome:
+        return rule.outcome[stage]
+    if stage in rule.stages:
+        return rule.worst_outcome([stage])
+    worst = _WORST.get(id(rule))
+    if worst is None or worst[0] is not rule:
+        worst = _WORST[id(rule)] = (rule, rule.worst_outcome(rule.stages))
+    return worst[1]
+
+
+_WORST: dict[int, tuple] = {}  # id(rule) → (rule, its worst outcome over all its stages)
 
 
 def _missing(result: ProjectResult, open_results: list[RuleResult]) -> list[str]:
@@ -102,13 +112,13 @@ def _finding(rule_result: RuleResult, result: ProjectResult, compiled: CompiledR
     used = [f for f in facts_of(rule_result.compiled.own_condition) if f in result.values]
     if rule.kind == "exclusion" and "stage" in facts_of(rule_result.compiled.condition):
         used = ["stage"] + [f for f in used if f != "stage"]
+    clauses, message, action = _rule_texts(compiled, rule, stage if stage_known else None)
     finding = Finding(
         rule=rule.id,
         outcome=outcome or (rule.outcome[stage] if stage_known else _potential(rule_result, result)),
-        clauses=[compiled.ruleset.clauses[c] for c in rule.clauses],
-        message=render(rule.message, compiled.params),
-        action=render(rule.action.get(stage, "") if stage_known else "；".join(dict.fromkeys(rule.action.values())),
-                      compiled.params),
+        clauses=clauses,
+        message=message,
+        action=action,
         facts={f: _display(f, result.values[f]) for f in used},
         cells={f: c for f in used if (c := _cell(f, result))},
         stage=stage,
@@ -121,6 +131,23 @@ def _finding(rule_result: RuleResult, result: ProjectResult, compiled: CompiledR
     if not rule_result.determined:
         finding.missing = _missing(result, [rule_result])
     return finding
+
+
+_TEXTS: dict[tuple[str, str, str | None], tuple] = {}
+
+
+def _rule_texts(compiled: CompiledRuleset, rule, stage: str | None) -> tuple[list, str, str]:
+    """A rule's clauses, message and action for a stage (None: unknown), rendered once per ruleset.
+
+    Findings of the same rule share them: thousands of projects cite the same clause list.
+    """
+    key = (compiled.name, rule.id, stage)
+    texts = _TEXTS.get(key)
+    if texts is None:
+        action = rule.action.get(stage, "") if stage else "；".join(dict.fromkeys(rule.action.values()))
+        texts = _TEXTS[key] = ([compiled.ruleset.clauses[c] for c in rule.clauses],
+                               render(rule.message, compiled.params), render(action, compiled.params))
+    return texts
 
 
 def render(text: str, params: dict) -> str:

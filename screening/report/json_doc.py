@@ -1,7 +1,9 @@
 """The verdicts document of SPEC §4: one JSON document per run, projects in input order.
 
 The key order is fixed here and nothing time-dependent goes in, so the same run written
-twice gives the same bytes.
+twice gives the same bytes. The file is written a project at a time with orjson (the same
+bytes as json.dumps(indent=2, ensure_ascii=False) gives), so a national ledger's document is
+never held whole in memory.
 """
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Iterable
+
+import orjson
 
 from ..issues import Issue
 from ..model import Screening, Verdict
@@ -32,9 +36,37 @@ def dumps(screening: Screening) -> str:
 
 
 def write_json(screening: Screening, path: str | Path) -> Path:
+    """Write the document to `path`: the bytes of dumps(), without building it whole."""
     path = Path(path)
-    path.write_text(dumps(screening), encoding="utf-8", newline="\n")
+    with path.open("wb") as out:
+        out.write(b'{\n  "ruleset": ' + _encode(_ruleset(screening.ruleset), 1))
+        out.write(b',\n  "source": ' + _encode(_source(screening.source), 1))
+        out.write(b',\n  "summary": ' + _encode(summary_counts(screening), 1))
+        out.write(b',\n  "projects": ')
+        _write_list(out, (project_entry(v) for v in screening.verdicts))
+        out.write(b',\n  "issues": ')
+        _write_list(out, (_plain(i.to_dict()) for i in all_issues(screening)))
+        out.write(b"\n}\n")
     return path
+
+
+def _write_list(out: IO[bytes], items: Iterable[Any]) -> None:
+    """A list at depth 1 of the document, one item encoded at a time."""
+    first = True
+    for item in items:
+        out.write(b"[\n    " if first else b",\n    ")
+        out.write(_encode(item, 2))
+        first = False
+    out.write(b"[]" if first else b"\n  ]")
+
+
+def _encode(value: Any, depth: int) -> bytes:
+    """`value` as json.dumps(indent=2) writes it when nested `depth` levels deep."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:  # a lone surrogate, a huge int: the standard library, all escaped
+        text = json.dumps(value, ensure_ascii=True, indent=2, allow_nan=False).encode("ascii")
+    return text.replace(b"\n", b"\n" + b"  " * depth)
 
 
 def project_entry(v: Verdict) -> dict:
