@@ -33,6 +33,7 @@ import yaml
 
 from .errors import RulesetError
 from .model import Verdict
+from . import yamltext
 
 EXPECT_KEYS = ("verdict", "two_high", "provisional", "could_become", "findings", "refs", "lifted",
                "undetermined", "missing")
@@ -71,7 +72,7 @@ def load_cases(path: Path) -> list[Case]:
         return [case for file in sorted(path.glob("*.yaml")) for case in load_cases(file)]
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
+        data = yamltext.load(text) or {}
         lines = _case_lines(text)
     except (OSError, yaml.YAMLError) as error:
         raise RulesetError(f"cannot read cases: {error}", file=path) from None
@@ -93,7 +94,7 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def _case_lines(text: str) -> dict[int, int]:
-    node = yaml.compose(text)
+    node = yamltext.compose(text)
     for key, value in (node.value if node is not None else []):
         if key.value == "cases" and isinstance(value, yaml.SequenceNode):
             return {i: item.start_mark.line + 1 for i, item in enumerate(value.value)}

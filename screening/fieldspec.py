@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from .errors import RulesetError
+from . import yamltext
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 SPEC_FILE = SCHEMAS / "ledger-fields.yaml"
@@ -58,7 +59,7 @@ def load_field_spec(path: str | Path | None = None) -> FieldSpec:
 @lru_cache(maxsize=8)
 def _load(path: str) -> FieldSpec:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yamltext.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RulesetError(f"cannot load the field spec: {exc}", file=path) from exc
     _validate(data, path)

@@ -13,6 +13,7 @@ import yaml
 from ..errors import RulesetError
 from ..model import Clause
 from .model import DatedValue, Origin, Parameter, Rule, Ruleset
+from .. import yamltext
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RULESETS_DIR = ROOT / "rulesets"
@@ -24,7 +25,7 @@ def list_rulesets(directory: Path = RULESETS_DIR) -> list[dict]:
     """The runnable rulesets (not layers) in a folder."""
     found = []
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamltext.load(path.read_text(encoding="utf-8")) or {}
         if isinstance(data, dict) and not data.get("layer"):
             found.append({"id": data.get("id"), "title": data.get("title"),
                           "version": data.get("version"), "path": str(path)})
@@ -74,8 +75,8 @@ class Document:
         self.path = path
         self.text = text
         try:
-            node = yaml.compose(text)
-            self.data = yaml.safe_load(text)
+            node = yamltext.compose(text)
+            self.data = yamltext.construct(node)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             raise RulesetError(f"not valid YAML: {getattr(error, 'problem', error)}", file=path,
