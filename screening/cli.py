@@ -1,6 +1,8 @@
 """The `screening` command: a thin layer over the library that catches ScreeningError at the edge."""
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -16,8 +18,27 @@ SUFFIX = {"xlsx": ".screened.xlsx", "json": ".verdicts.json", "csv": ".screened.
 PROGRESS_THRESHOLD = 300
 
 
+#: commands imported only when asked for: `screening run` starts without the toolkit or the web app
+LAZY_COMMANDS = {
+    "ruleset": ("screening.toolkit.commands", "ruleset_group"),
+    "serve": ("screening.web.commands", "serve"),
+    "users": ("screening.web.commands", "users"),
+    "disputes": ("screening.web.commands", "disputes"),
+}
+WEB_COMMANDS = {"serve", "users", "disputes"}
+
+
 class EdgeGroup(click.Group):
     """Turns the library's errors into one line on stderr and exit status 2, never a traceback."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | {name for name in LAZY_COMMANDS if _available(name)})
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS and name not in self.commands and _available(name):
+            module, attribute = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
         try:
@@ -121,17 +142,6 @@ def _find_project(result, wanted: str):
     return None
 
 
-def _register_commands() -> None:
-    """The ruleset toolkit always; the web workspace's commands when its dependencies are installed."""
-    from .toolkit.commands import ruleset_group
-
-    main.add_command(ruleset_group, "ruleset")
-    try:
-        from .web.commands import disputes, serve, users
-    except ModuleNotFoundError:  # a core-only install: no web workspace, the rest works
-        return
-    for command in (serve, users, disputes):
-        main.add_command(command)
-
-
-_register_commands()
+def _available(name: str) -> bool:
+    """The web workspace's commands need its dependencies; a core-only install has the rest."""
+    return name not in WEB_COMMANDS or importlib.util.find_spec("fastapi") is not None

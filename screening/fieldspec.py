@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from .errors import RulesetError
@@ -69,6 +68,8 @@ def _load(path: str) -> FieldSpec:
 
 
 def _validate(data, path: str) -> None:
+    import jsonschema  # only here: 60 ms of imports a run may not need
+
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if error is not None:

@@ -7,7 +7,6 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from ..errors import RulesetError
@@ -123,6 +122,8 @@ def read_document(path: Path) -> Document:
 @lru_cache(maxsize=1)
 def _schema_validator():
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    import jsonschema  # only here: 60 ms of imports a run may not need
+
     return jsonschema.Draft202012Validator(schema)
 
 
