@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,50 @@ class Ledger:
         return next((c for c in self.columns if c.field == key), None)
 
 
+class RowCells(MutableMapping):
+    """field → cell ("Q7") for one row, made from the sheet's column letters when asked.
+
+    A ledger of 100,000 rows × 40 fields would otherwise hold four million cell strings;
+    every row shares the one letters table. Cells set afterwards (the city read from the
+    county cell) are kept beside it.
+    """
+
+    __slots__ = ("letters", "row", "extra")
+
+    def __init__(self, letters: dict[str, str], row: int, extra: dict[str, str] | None = None):
+        self.letters, self.row, self.extra = letters, row, extra
+
+    def __getitem__(self, key: str) -> str:
+        if self.extra and key in self.extra:
+            return self.extra[key]
+        return f"{self.letters[key]}{self.row}"
+
+    def __setitem__(self, key: str, cell: str) -> None:
+        if self.extra is None:
+            self.extra = {}
+        self.extra[key] = cell
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a row's cells are fixed by its columns")
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.letters
+        if self.extra:
+            yield from (key for key in self.extra if key not in self.letters)
+
+    def __len__(self) -> int:
+        return len(self.letters) + sum(1 for key in self.extra or () if key not in self.letters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.letters or bool(self.extra and key in self.extra)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self):
+        return (RowCells, (self.letters, self.row, self.extra))
+
+
 @dataclass
 class ProjectFacts:
     """One project's typed, normalised facts. A blank cell leaves its key out of `values`."""
@@ -75,7 +120,7 @@ class ProjectFacts:
     row: int
     key: str  # unique in the run: the project id, else "row-<n>"
     values: dict[str, Any]  # enum → canonical text, yesno → bool, number → float, date → date
-    cells: dict[str, str]  # field → "Q7"
+    cells: MutableMapping[str, str]  # field → "Q7" (a RowCells for ledger rows, a dict elsewhere)
     raw: dict[str, Any] = field(default_factory=dict)  # field → the value as written
     region: RegionRecord | None = None
     issues: list[Issue] = field(default_factory=list)

@@ -7,12 +7,11 @@ unknown rather than guessing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..fieldspec import FieldDef, load_field_spec
 from ..issues import Issue
-from ..model import Column, Ledger, ProjectFacts, SourceRow
+from ..model import Column, Ledger, ProjectFacts, RowCells, SourceRow
 from .regions import RegionIndex, canonical_city, region_from_mapping, region_status, split_county
 from .values import Unreadable, is_blank, parse_date, parse_enum, parse_number, parse_text, parse_yesno
 
@@ -27,12 +26,21 @@ def build_facts(ledger: Ledger) -> tuple[list[ProjectFacts], list[Issue]]:
     """Facts for every project row of the ledger, in input order, and the issues found.
 
     The issues returned are this stage's only; ledger.issues and ledger.skipped stay
-    with the ledger.
+    with the ledger. Cells are read a column at a time: a column's values repeat, and
+    its reader answers a repeated value from memory.
     """
     spec = load_field_spec().fields
     regions = RegionIndex(ledger.regions)
-    readers = [(c.field, c, CellReader(spec[c.field], c.scale)) for c in _field_columns(ledger.columns, spec)]
-    facts = [_row_facts(row, ledger.sheet, readers, regions) for row in ledger.rows]
+    columns = _field_columns(ledger.columns, spec)
+    letters = {c.field: c.letter for c in columns}
+    facts = [ProjectFacts(sheet=ledger.sheet, row=row.row, key="", values={}, cells=RowCells(letters, row.row))
+             for row in ledger.rows]
+    readers = {c.field: CellReader(spec[c.field], c.scale) for c in columns}
+    for column in columns:
+        _read_column(facts, ledger.rows, column, readers[column.field])
+    energy = [(c, readers[c.field]) for c in columns if c.field in ENERGY_FIELDS]
+    for f in facts:
+        _finish(f, energy, regions)
     _unique_keys(facts, ledger.sheet)
     run_issues = []
     if not regions and facts:
@@ -73,30 +81,41 @@ def _field_columns(columns: list[Column], spec: dict[str, FieldDef]) -> list[Col
     return list(by_field.values())
 
 
-def _row_facts(row: SourceRow, sheet: str, readers: list[tuple[str, Column, "CellReader"]],
-               regions: RegionIndex) -> ProjectFacts:
-    number, values = row.row, row.values
-    facts = ProjectFacts(sheet=sheet, row=number, key="", values={}, cells={})
-    width, suffix, cells = len(values), str(number), facts.cells
-    scales = {}
-    for key, column, reader in readers:
-        cells[key] = column.letter + suffix
-        value = values[column.index] if column.index < width else None
-        if value is not None:
-            scales[key] = _record(facts, reader(value), key, value, column).scale
+def _read_column(facts: list[ProjectFacts], rows: list[SourceRow], column: Column, read: "CellReader") -> None:
+    """One field's cell in every row: its typed value, or the issue saying why there is none."""
+    key, index, seen = column.field, column.index, read.seen
+    for f, row in zip(facts, rows):
+        values = row.values
+        value = values[index] if index < len(values) else None
+        if value is None:
+            continue
+        try:
+            reading = seen.get((value.__class__, value)) or read(value)
+        except TypeError:  # unhashable
+            reading = read(value)
+        if reading.blank:
+            continue
+        f.raw[key] = value
+        if reading.problem:
+            f.issues.append(_issue(reading.problem, f, column, key, value, reading.zh, reading.en))
+        elif reading.value != "":
+            f.values[key] = reading.value
+
+
+def _finish(facts: ProjectFacts, energy: list[tuple[Column, "CellReader"]], regions: RegionIndex) -> None:
+    """What needs the whole row: places, the energy unit check, the key and the region."""
     _normalise_places(facts)
-    _check_scale(facts, scales, {key: column for key, column, _ in readers if key in ENERGY_FIELDS})
+    scales = {c.field: read(facts.raw[c.field]).scale for c, read in energy if c.field in facts.values}
+    _check_scale(facts, scales, {c.field: c for c, _ in energy})
     if not facts.values.get("name") and not facts.values.get("project_id"):
         facts.issues.append(_issue("missing-value", facts, None, "name", None,
                                    "项目名称和项目代码均为空，无法识别是哪个项目（仍按其余信息判断）",
                                    "neither project name nor project code is given (the row is still screened)"))
-    facts.key = str(facts.values.get("project_id") or f"row-{number}")
+    facts.key = str(facts.values.get("project_id") or f"row-{facts.row}")
     _attach_region(facts, regions)
-    return facts
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     """What one cell value means for its field: a typed value, a blank, or a problem."""
 
     value: Any = None
@@ -112,6 +131,13 @@ _BLANK = Reading(blank=True)
 
 def read_value(f: FieldDef, value: Any, column_scale: float = 1.0) -> Reading:
     """Type one cell value as field `f` wants it (pure: the same value always reads the same)."""
+    kind = value.__class__
+    if (kind is int or kind is float) and f.type == "number":  # the common case, made short
+        typed = value * column_scale
+        if f.min is None or typed >= f.min:
+            return Reading(float(typed), column_scale)
+    elif kind is dt.datetime and f.type == "date":
+        return Reading(value.date())
     if is_blank(value):
         return _BLANK
     scale = column_scale
@@ -128,7 +154,7 @@ def read_value(f: FieldDef, value: Any, column_scale: float = 1.0) -> Reading:
     if f.type == "number" and f.min is not None and typed < f.min:
         return Reading(problem="out-of-range", zh=f"{f.label}的值 {_shown(value)} 小于下限 {f.min:g}，按空白处理",
                        en=f"{f.en}: {_shown(value)} is below the minimum {f.min:g}; treated as blank")
-    return Reading(value=typed, scale=scale)
+    return Reading(typed, scale)
 
 
 class CellReader:
