@@ -65,27 +65,46 @@ def main():
     """两高项目清单筛查 / screen "two-high" project ledgers against policy rulesets."""
 
 
+def _formats(ctx, param, values) -> tuple[str, ...]:
+    """--format xlsx --format json, or --format xlsx,json: each once, in the order given."""
+    chosen = [v.strip() for value in values for v in value.split(",") if v.strip()] or ["xlsx"]
+    unknown = [v for v in chosen if v not in FORMATS]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)} (choose from {', '.join(FORMATS)})")
+    return tuple(dict.fromkeys(chosen))
+
+
 @main.command()
 @click.argument("ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @screening_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="xlsx", show_default=True)
+@click.option("--format", "-f", "formats", multiple=True, callback=_formats, metavar="FORMAT[,FORMAT…]",
+              help=f"输出格式，可多个 / output format(s): {'|'.join(FORMATS)}; repeat or join with commas  [default: xlsx]")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="输出文件 / output file (default: beside the ledger; text goes to stdout)")
+              help="输出文件（单一格式时）/ output file, for one format (default: beside the ledger; text goes to stdout)")
+@click.option("--output-dir", "-d", type=click.Path(file_okay=False, path_type=Path),
+              help="输出目录 / directory for the outputs, named after the ledger (default: the ledger's directory)")
 @click.option("--quiet", "-q", is_flag=True, help="不打印摘要 / print nothing but errors")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="并行进程数 / screen in N processes (same results; worth it for thousands of projects)")
-def run(ledger, regions, ruleset_ref, as_of, sheet, fmt, output, quiet, jobs):
+def run(ledger, regions, ruleset_ref, as_of, sheet, formats, output, output_dir, quiet, jobs):
     """筛查台账 / screen a ledger and write verdicts."""
+    if output is not None and (len(formats) > 1 or output_dir is not None):
+        raise click.UsageError("--output 只用于单一格式；多种格式请用 --output-dir / "
+                               "--output names one file: with several formats use --output-dir")
     result = screen(ledger, regions=regions, ruleset=ruleset_ref, as_of=as_of, sheet=sheet,
                     progress=_progress_bar(quiet), jobs=jobs)
-    if fmt == "text" and output is None:
-        click.echo(report.render_text(result, color=sys.stdout.isatty()))
-        return
-    target = output or ledger.with_name(ledger.stem + SUFFIX.get(fmt, ".txt"))
-    _write(result, fmt, target)
-    if not quiet:
+    written = []
+    for fmt in formats:
+        if fmt == "text" and output is None and output_dir is None:
+            click.echo(report.render_text(result, color=sys.stdout.isatty()))
+            continue
+        target = output or (output_dir or ledger.parent) / (ledger.stem + SUFFIX.get(fmt, ".txt"))
+        _write(result, fmt, target)
+        written.append(target)
+    if not quiet and written:
         click.echo(_summary_line(result), err=True)
-        click.echo(f"已写入 / wrote {target}", err=True)
+        for target in written:
+            click.echo(f"已写入 / wrote {target}", err=True)
 
 
 def _write(result, fmt: str, target: Path) -> None:

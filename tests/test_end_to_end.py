@@ -230,3 +230,30 @@ def test_every_input_row_is_in_every_output_in_input_order(ingest_messy_ledger, 
     page = run("html").read_text(encoding="utf-8")
     positions = [page.find(name) for name in names]
     assert -1 not in positions and positions == sorted(positions), positions
+
+
+# ---------------------------------------------------------------- several formats in one run
+
+def test_several_formats_in_one_run_match_one_format_runs(e2e_ledger, tmp_path):
+    ledger, regions = e2e_ledger
+    out = tmp_path / "both"
+    result = CliRunner().invoke(main, ["run", str(ledger), "--regions", str(regions), "--as-of", "2021-12-31",
+                                       "--format", "xlsx,json", "-f", "csv", "--output-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"{ledger.stem}.screened.csv", f"{ledger.stem}.screened.xlsx", f"{ledger.stem}.verdicts.json"]
+    assert result.output.count("wrote") == 3
+    alone = _run_json(ledger, regions, tmp_path)
+    assert json.loads((out / f"{ledger.stem}.verdicts.json").read_text(encoding="utf-8")) == alone
+    book = openpyxl.load_workbook(out / f"{ledger.stem}.screened.xlsx")
+    assert "汇总" in book.sheetnames and "依据" in book.sheetnames
+
+
+def test_output_names_one_file_so_several_formats_need_a_directory(e2e_ledger, tmp_path):
+    ledger, regions = e2e_ledger
+    result = CliRunner().invoke(main, ["run", str(ledger), "--regions", str(regions), "-f", "xlsx,json",
+                                       "--output", str(tmp_path / "x.json")])
+    assert result.exit_code == 2 and "--output-dir" in result.output
+    assert not (tmp_path / "x.json").exists()
+    result = CliRunner().invoke(main, ["run", str(ledger), "-f", "xlsx,pdf"])
+    assert result.exit_code == 2 and "pdf" in result.output
