@@ -15,11 +15,13 @@ another's memory or warm caches:
    includes what earlier stages still hold (the ledger, the projects…). The same process
    then runs the reference evaluation (bench/reference.py, vectorised pandas) on the same
    projects and compares its verdicts with the engine's.
-2. end to end: what `screening run --jobs N` does for an .xlsx in and an annotated .xlsx plus
-   the JSON document out, timed from the start of a cold Python process (imports, ruleset,
-   engine, read, facts, screening, both writes) to its exit. Peak memory is that of the whole
-   process tree: the parent's VmHWM and, with --jobs > 1, the workers' resident memory
-   sampled every 20 ms and added to the parent's at that moment.
+2. end to end: `screening run LEDGER --format xlsx,json --output-dir … --jobs N`, the command
+   a user runs, an .xlsx in and the annotated .xlsx plus the JSON document out, timed from
+   starting the process to its exit (interpreter, imports, ruleset, engine, read, facts,
+   screening, both writes). Peak memory is that of the whole process tree: the sum of the
+   processes' proportional set sizes (PSS), sampled every 50 ms, or the largest peak resident
+   size of one process if higher. PSS counts a page shared by the forked workers and their
+   parent once, as the machine does; summing resident sizes would count it once per process.
 
 A stage that runs past its time budget is stopped: its time is reported as "> budget" and the
 targets that depend on it fail. The table is printed and also written to bench/out/latest.md
@@ -88,38 +90,6 @@ def reset_peak() -> None:
         pass
 
 
-class TreeMemory:
-    """Peak resident memory of this process and its children while it runs (sampled)."""
-
-    def __init__(self, interval: float = 0.02, report=None):
-        self.interval = interval
-        self.report = report  # called with the peak so far about once a second
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self):
-        reset_peak()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _status().get("VmHWM", 0))
-
-    def _sample(self) -> None:
-        me = os.getpid()
-        last = time.monotonic()
-        while not self._stop.is_set():
-            total = _status().get("VmRSS", 0) + sum(_status(c).get("VmRSS", 0) for c in _children(me))
-            self.peak = max(self.peak, total, _status().get("VmHWM", 0))
-            if self.report and time.monotonic() - last > 1:
-                self.report({"e2e_peak": self.peak})
-                last = time.monotonic()
-            self._stop.wait(self.interval)
-
-
 # ------------------------------------------------------------------------------ child: stages
 
 def child_stages(path: Path, report) -> None:
@@ -176,28 +146,60 @@ def child_stages(path: Path, report) -> None:
     stage("write xlsx", lambda: write_xlsx(screening, out / f"{path.stem}.screened.xlsx"))
 
 
-# ------------------------------------------------------------------------------ child: end to end
+# ------------------------------------------------------------------------------ end to end
 
-def child_e2e(path: Path, jobs: int, report) -> None:
-    with TreeMemory(report=report) as memory:
-        sys.path.insert(0, str(ROOT))
-        from screening.pipeline import screen
-        from screening.report import write_json, write_xlsx
+def screening_command() -> list[str]:
+    """The installed `screening` command beside this interpreter, else the module run directly."""
+    script = Path(sys.executable).parent / "screening"
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from screening.cli import main; main()"]
 
-        imported = time.perf_counter()
-        report({"e2e_step": "screen"})
-        screening = screen(path, as_of=AS_OF, jobs=jobs)
-        screened = time.perf_counter()
-        report({"e2e_step": "write xlsx", "e2e_screen": screened - imported})
-        out = OUT / "work"
-        out.mkdir(parents=True, exist_ok=True)
-        write_xlsx(screening, out / f"{path.stem}.e2e.screened.xlsx")
-        written = time.perf_counter()
-        report({"e2e_step": "write JSON", "e2e_xlsx": written - screened})
-        write_json(screening, out / f"{path.stem}.e2e.verdicts.json")
-        done = time.perf_counter()
-    report({"e2e_inside": done - imported, "e2e_screen": screened - imported, "e2e_xlsx": written - screened,
-            "e2e_json": done - written, "e2e_peak": memory.peak, "projects": len(screening.verdicts)})
+
+def _pss(pid: int) -> int:
+    """Proportional set size: pages shared with forked workers are counted once across the tree."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    m = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
+    return int(m.group(1)) * 1024 if m else 0
+
+
+def run_e2e(path: Path, jobs: int, limit: float) -> dict:
+    """`screening run` as a user runs it: xlsx in, annotated xlsx + JSON out, in a cold process.
+
+    Wall time from starting the process to its exit. Memory: the peak over the run of the
+    whole process tree's proportional set size (sampled every 50 ms; forked workers share
+    the parent's pages, which resident sizes would count once per process), or the largest
+    single process's peak resident size if that is higher.
+    """
+    out = OUT / "work" / f"e2e-{path.stem}"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.iterdir():
+        old.unlink()
+    command = screening_command() + ["run", str(path), "--as-of", AS_OF.isoformat(), "--format", "xlsx,json",
+                                     "--output-dir", str(out), "--jobs", str(jobs), "--quiet"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    peak, timed_out = 0, False
+    while proc.poll() is None:
+        if time.perf_counter() - start > limit:
+            proc.kill()
+            timed_out = True
+            break
+        peak = max(peak, sum(_pss(p) for p in [proc.pid] + _children(proc.pid)))
+        time.sleep(0.05)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    peak = max(peak, usage.ru_maxrss * 1024)
+    error = proc.stderr.read().strip()
+    made = sorted(p.name for p in out.iterdir())
+    wanted = [f"{path.stem}.screened.xlsx", f"{path.stem}.verdicts.json"]
+    ok = status == 0 and not timed_out and all(name in made for name in wanted)
+    result = {"e2e": seconds if ok else None, "e2e_peak": peak, "e2e_timed_out": timed_out, "e2e_outputs": made}
+    if not ok and not timed_out:
+        result["failed"] = (f"screening run exited with status {os.waitstatus_to_exitcode(status)}, wrote {made}: "
+                            f"{error[-500:]}")
+    return result
 
 
 # ------------------------------------------------------------------------------ parent
@@ -260,11 +262,7 @@ def measure(n: int, path: Path, jobs: int, log) -> dict:
         log(f"[{n:,}]   stopped after {limit:.0f} s in {started!r}")
     limit = budget_e2e(n)
     log(f"[{n:,}] end to end, --jobs {jobs} (cold process, budget {limit:.0f} s)…")
-    reports, seconds, timed_out = run_child(["--child-e2e", str(path), "--jobs", str(jobs)], limit)
-    for r in reports:
-        result.update(r)
-    result["e2e"] = None if timed_out or "e2e_inside" not in result else seconds
-    result["e2e_timed_out"] = timed_out
+    result.update(run_e2e(path, jobs, limit))
     return result
 
 
@@ -288,13 +286,6 @@ def table(results: list[dict], jobs: int) -> list[str]:
         rows.append(row)
     rows.append([f"**end to end** (`--jobs {jobs}`, cold process)"] +
                 [cell(r.get("e2e"), r.get("e2e_peak"), r.get("e2e_timed_out"), budget_e2e(r["n"])) for r in results])
-    rows.append(["… of which screen (read → verdicts)"] + [fmt_time(r.get("e2e_screen")) for r in results])
-    rows.append(["… of which write xlsx"] + [fmt_time(r.get("e2e_xlsx")) if "e2e_xlsx" in r else
-                                             ("(stopped here)" if r.get("e2e_step") == "write xlsx" else "–")
-                                             for r in results])
-    rows.append(["… of which write JSON"] + [fmt_time(r.get("e2e_json")) if "e2e_json" in r else
-                                             ("(stopped here)" if r.get("e2e_step") == "write JSON" else "–")
-                                             for r in results])
     rows.append(["reference (pandas: facts table + rules)"] +
                 [f"{fmt_time(r['reference'])} ({fmt_time(r['reference_frame'])} + {fmt_time(r['reference_rules'])})"
                  if "reference" in r else "–" for r in results])
@@ -328,8 +319,7 @@ def targets(results: list[dict]) -> list[tuple[bool, str]]:
         e2e = r.get("e2e")
         checks.append((e2e is not None and e2e < limit,
                        f"{n:,} projects end to end (xlsx in → annotated xlsx + JSON out, cold process) < {limit:.0f} s: "
-                       + (fmt_time(e2e) if e2e is not None else "did not finish")
-                       + (f" (of which {fmt_time(r['e2e_inside'])} after imports)" if "e2e_inside" in r else "")))
+                       + (fmt_time(e2e) if e2e is not None else "did not finish")))
     n, limit, memory = TARGET_LARGE
     if n in by_n:
         r = by_n[n]
@@ -340,8 +330,7 @@ def targets(results: list[dict]) -> list[tuple[bool, str]]:
         peak = r.get("e2e_peak")
         checks.append((e2e is not None and peak is not None and peak < memory,
                        f"{n:,} projects end to end, peak memory < {fmt_mem(memory)}: "
-                       + (fmt_mem(peak) if e2e is not None else
-                          f"run did not finish (peak {fmt_mem(peak)} when stopped in {r.get('e2e_step')!r})")))
+                       + (fmt_mem(peak) if e2e is not None else f"run did not finish (peak {fmt_mem(peak)})")))
     for r in results:
         ratio = engine_ratio(r)
         checks.append((ratio is not None and ratio <= TARGET_ENGINE_RATIO,
@@ -362,7 +351,6 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="processes for the end-to-end run (default: cores)")
     parser.add_argument("--render", type=Path, metavar="JSON", help="print the table of an earlier run's latest.json")
     parser.add_argument("--child-stages", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--child-e2e", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     def report(data: dict) -> None:
@@ -370,9 +358,6 @@ def main(argv=None) -> int:
 
     if args.child_stages:
         child_stages(args.child_stages, report)
-        return 0
-    if args.child_e2e:
-        child_e2e(args.child_e2e, args.jobs or 1, report)
         return 0
 
     sys.path.insert(0, str(ROOT))

@@ -1,7 +1,7 @@
 """Problems found in the data. They are values, collected and reported, never raised."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 #: issue type → (中文, English) description of the kind of problem
@@ -35,7 +35,7 @@ class Issue:
     value: Any = None
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = {f: getattr(self, f) for f in _FIELDS}
         if data["value"] is not None and not isinstance(data["value"], (str, int, float, bool)):
             data["value"] = str(data["value"])
         return data
@@ -50,3 +50,6 @@ class Issue:
         where = " ".join(p for p in (self.sheet and f"[{self.sheet}]", self.cell or (self.row and f"第{self.row}行")) if p)
         text = f"{self.message} / {self.message_en}" if self.message_en else self.message
         return f"{where} {text}".strip()
+
+
+_FIELDS = tuple(f.name for f in fields(Issue))

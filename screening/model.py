@@ -2,11 +2,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .issues import Issue
+
+def pickled_by_position(cls):
+    """Pickle a dataclass as its constructor's arguments, in field order.
+
+    Verdicts cross from the --jobs workers to the parent by pickle; rebuilding each from a
+    tuple is about twice as fast as the default (a new object, then its __dict__ set).
+    """
+    values = operator.attrgetter(*[f.name for f in fields(cls)])
+
+    def __reduce__(self):
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__
+    return cls
+
 
 OUTCOMES = ("halt", "rectify", "proceed")
 SEVERITY = {"note": -1, "proceed": 0, "rectify": 1, "halt": 2}
@@ -129,6 +145,7 @@ class ProjectFacts:
         return self.values.get(key, default)
 
 
+@pickled_by_position
 @dataclass
 class Clause:
     id: str  # the register key rules cite by
@@ -141,6 +158,7 @@ class Clause:
         return {"document": self.document, "ref": self.ref, "label": self.label, "text": self.text}
 
 
+@pickled_by_position
 @dataclass
 class Finding:
     """A rule's conclusion about one project."""
@@ -173,6 +191,7 @@ class Finding:
         return data
 
 
+@pickled_by_position
 @dataclass
 class Verdict:
     project: ProjectFacts
