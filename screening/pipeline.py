@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .engine import Engine, compile_ruleset
+from .engine.runner import paused_gc
 from .issues import Issue
 from .model import ProjectFacts, Screening, Verdict
 from .ruleset import Ruleset, load_ruleset
@@ -26,7 +27,8 @@ def screen(ledger_path: str | Path, *, regions: str | Path | None = None, rulese
     loaded = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     engine = engine_for(loaded, as_of)  # a ruleset not in effect fails before the file is read
     ledger = read_ledger(ledger_path, regions_path=regions, sheet=sheet)
-    projects, fact_issues = build_facts(ledger)
+    with paused_gc():  # a row's facts are a dozen small acyclic objects: nothing to collect
+        projects, fact_issues = build_facts(ledger)
     if jobs > 1:
         from .parallel import screen_parallel
         verdicts = screen_parallel(projects, loaded, as_of, jobs, progress=progress)
