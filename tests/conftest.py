@@ -7,6 +7,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_verified_cache(tmp_path_factory):
+    """Tests never read or write the user's record of verified rulesets (screening/ruleset/verified.py)."""
+    import os
+
+    os.environ["SCREENING_CACHE_DIR"] = str(tmp_path_factory.mktemp("screening-cache"))
+    yield
+
+
 MESSY_SHEET = "两高项目清单"
 REGION_SHEET = "地区预警"
 

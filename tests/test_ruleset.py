@@ -155,3 +155,38 @@ def test_messages_quote_the_parameter_in_force():
 
     assert render("低于{energy_threshold}吨", {"energy_threshold": 10000.0}) == "低于10000吨"
     assert render("{unknown} 保留", {}) == "{unknown} 保留"
+
+
+# ---------------------------------------------------------------- verified rulesets are not checked again
+
+def test_a_verified_ruleset_is_not_checked_again_until_its_text_changes(ruleset_copy, tmp_path, monkeypatch):
+    from screening.ruleset import checks, loader
+
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(tmp_path / "cache"))
+    path = ruleset_copy / "henan-2021.yaml"
+    calls = []
+    real = checks.check_ruleset
+    monkeypatch.setattr(checks, "check_ruleset", lambda ruleset: calls.append(ruleset.sha256) or real(ruleset))
+    load_ruleset(path)
+    assert len(calls) == 1 and (tmp_path / "cache" / "verified-rulesets.json").exists()
+    loader._load_cached.cache_clear()  # a new process: only the record on disk remembers
+    load_ruleset(path)
+    assert len(calls) == 1
+    loader._load_cached.cache_clear()
+    _edit(path, "{fact: industrial_policy, is: 淘汰类}", "{fact: industrial_policy, is: 淘汰}")
+    with pytest.raises(RulesetError, match="'淘汰' is not a value of industrial_policy"):
+        load_ruleset(path)  # an edited file is checked in full, and a failure is never remembered
+    loader._load_cached.cache_clear()
+    with pytest.raises(RulesetError, match="'淘汰' is not a value of industrial_policy"):
+        load_ruleset(path)
+    assert len(calls) == 3
+
+
+def test_an_unwritable_cache_is_ignored(ruleset_copy, tmp_path, monkeypatch):
+    from screening.ruleset import loader
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(blocker / "cache"))
+    loader._load_cached.cache_clear()
+    assert load_ruleset(ruleset_copy / "henan-2021.yaml").id == "henan-2021"

@@ -56,15 +56,25 @@ def _load_cached(path: Path, _mtime: int, check: bool) -> Ruleset:
     document = read_document(path)
     ruleset = build_ruleset(document, path)
     if check:
-        from .checks import check_ruleset
-
-        errors = [p for p in check_ruleset(ruleset) if p.severity == "error"]
-        if errors:
-            first = errors[0]
-            more = f" (+{len(errors) - 1} more; run `screening ruleset check`)" if len(errors) > 1 else ""
-            raise RulesetError(first.message + more, file=first.file, path=first.path,
-                               line=first.line, column=first.column, hint=first.hint)
+        _check_rules(ruleset)
     return ruleset
+
+
+def _check_rules(ruleset: Ruleset) -> None:
+    from . import verified
+
+    key = verified.digest("rules", ruleset.sha256)
+    if verified.is_verified(key):
+        return
+    from .checks import check_ruleset
+
+    errors = [p for p in check_ruleset(ruleset) if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (+{len(errors) - 1} more; run `screening ruleset check`)" if len(errors) > 1 else ""
+        raise RulesetError(first.message + more, file=first.file, path=first.path,
+                           line=first.line, column=first.column, hint=first.hint)
+    verified.remember(key)
 
 
 class Document:
@@ -128,9 +138,15 @@ def _schema_validator():
 
 
 def validate_schema(document: Document) -> None:
+    from . import verified
+
+    key = verified.digest("schema", document.text)
+    if verified.is_verified(key):
+        return
     data = json.loads(json.dumps(document.data, default=_date_text))
     errors = sorted(_schema_validator().iter_errors(data), key=lambda e: len(list(e.absolute_path)))
     if not errors:
+        verified.remember(key)
         return
     error = _most_specific(errors[0])
     path = list(error.absolute_path)
