@@ -7,7 +7,8 @@ gives each its own ProjectFacts object again, so the result is the one a single 
 byte for byte once written (tests/test_parallel.py).
 
 On Linux the workers are forked after the projects are in memory, so a task is only a range
-of indices: nothing but the verdicts crosses a pipe. Where fork is unavailable or unsafe (a
+of indices: nothing but the verdicts crosses a pipe, and this process screens a share of the
+projects itself meanwhile (its verdicts are never pickled), so --jobs 2 forks one worker. Where fork is unavailable or unsafe (a
 process with other threads running, e.g. the web app) they are spawned and each chunk of
 projects is sent to them pickled.
 """
@@ -26,6 +27,7 @@ from .ruleset import Ruleset
 #: below this many projects per worker a second process costs more than it saves
 MIN_PER_JOB = 400
 CHUNKS_PER_JOB = 8  # small enough chunks to keep every worker busy to the end
+PARENT_SHARE = 0.9  # of an equal share: the parent also unpickles the workers' verdicts
 
 _projects: Sequence[ProjectFacts] | None = None  # inherited by forked workers
 _engine = None  # each worker's own
@@ -42,6 +44,7 @@ def default_jobs() -> int:
 def screen_parallel(projects: Sequence[ProjectFacts], ruleset: Ruleset, as_of: dt.date, jobs: int,
                     progress: Callable[[int, int], None] | None = None) -> list[Verdict]:
     """Verdicts for `projects`, in their order, screened in up to `jobs` processes."""
+    from .engine.runner import paused_gc
     from .pipeline import engine_for, screen_projects
 
     projects = list(projects)
@@ -49,30 +52,47 @@ def screen_parallel(projects: Sequence[ProjectFacts], ruleset: Ruleset, as_of: d
     jobs = max(1, min(jobs, total // MIN_PER_JOB))
     if jobs == 1:
         return screen_projects(projects, engine_for(ruleset, as_of), progress=progress)
-    size = max(50, -(-total // (jobs * CHUNKS_PER_JOB)))
-    ranges = [(start, min(start + size, total)) for start in range(0, total, size)]
     forked = _can_fork()
+    # Forked, this process screens a share itself (nothing to pickle for it) while jobs - 1
+    # workers do the rest; it also unpickles their verdicts, so its share is a little smaller.
+    own = int(total / jobs * PARENT_SHARE) if forked else 0
+    workers = jobs - 1 if forked else jobs
+    size = max(50, -(-(total - own) // (workers * CHUNKS_PER_JOB)))
+    ranges = [(start, min(start + size, total)) for start in range(own, total, size)]
     context = multiprocessing.get_context("fork" if forked else "spawn")
     global _projects
     if forked:
         _projects = projects
     verdicts: list[Verdict | None] = [None] * total
-    done = 0
+    done = [0]
+
+    def advance(count: int) -> None:
+        done[0] += count
+        if progress:
+            progress(done[0], total)
+
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(ruleset, as_of)) as pool:
+        with paused_gc(), ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                              initargs=(ruleset, as_of)) as pool:
             pending = {pool.submit(_screen_range, start, end, None if forked else projects[start:end]): start
                        for start, end in ranges}
+            if own:
+                counted = [0]
+
+                def own_progress(finished: int, _total: int) -> None:
+                    advance(finished - counted[0])
+                    counted[0] = finished
+
+                verdicts[:own] = screen_projects(projects[:own], engine_for(ruleset, as_of), progress=own_progress)
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     start = pending.pop(future)
-                    for offset, verdict in enumerate(future.result()):
+                    chunk = future.result()
+                    for offset, verdict in enumerate(chunk):
                         verdict.project = projects[start + offset]
                         verdicts[start + offset] = verdict
-                        done += 1
-                    if progress:
-                        progress(done, total)
+                    advance(len(chunk))
     finally:
         _projects = None
     return verdicts  # type: ignore[return-value]
