@@ -25,7 +25,7 @@ def to_json_document(screening: Screening) -> dict:
         "ruleset": _ruleset(screening.ruleset),
         "source": _source(screening.source),
         "summary": summary_counts(screening),
-        "projects": [project_entry(v) for v in screening.verdicts],
+        "projects": [_plain(project_entry(v)) for v in screening.verdicts],
         "issues": [_plain(i.to_dict()) for i in all_issues(screening)],
     }
 
@@ -63,9 +63,9 @@ def _write_list(out: IO[bytes], items: Iterable[Any]) -> None:
 def _encode(value: Any, depth: int) -> bytes:
     """`value` as json.dumps(indent=2) writes it when nested `depth` levels deep."""
     try:
-        text = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+        text = orjson.dumps(value, default=_plain, option=orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:  # a lone surrogate, a huge int: the standard library, all escaped
-        text = json.dumps(value, ensure_ascii=True, indent=2, allow_nan=False).encode("ascii")
+        text = json.dumps(_plain(value), ensure_ascii=True, indent=2, allow_nan=False).encode("ascii")
     return text.replace(b"\n", b"\n" + b"  " * depth)
 
 
@@ -83,7 +83,7 @@ def project_entry(v: Verdict) -> dict:
         "verdict": None if v.error else v.verdict,
         "provisional": bool(v.provisional),
         "could_become": v.could_become,
-        "findings": [_plain(f.to_dict()) for f in v.findings],
+        "findings": [f.to_dict() for f in v.findings],  # facts may hold any type: see _encode
         "missing": list(v.missing),
         "undetermined": [f.rule for f in v.undetermined],
         "error": v.error,
