@@ -11,6 +11,7 @@ import click
 from . import report
 from .errors import ScreeningError
 from .options import parse_as_of
+from .parallel import run_side_by_side
 from .pipeline import screen
 
 FORMATS = ("xlsx", "json", "csv", "text", "html")
@@ -93,14 +94,15 @@ def run(ledger, regions, ruleset_ref, as_of, sheet, formats, output, output_dir,
                                "--output names one file: with several formats use --output-dir")
     result = screen(ledger, regions=regions, ruleset=ruleset_ref, as_of=as_of, sheet=sheet,
                     progress=_progress_bar(quiet), jobs=jobs)
-    written = []
+    written, tasks = [], []
     for fmt in formats:
         if fmt == "text" and output is None and output_dir is None:
             click.echo(report.render_text(result, color=sys.stdout.isatty()))
             continue
         target = output or (output_dir or ledger.parent) / (ledger.stem + SUFFIX.get(fmt, ".txt"))
-        _write(result, fmt, target)
+        tasks.append(lambda fmt=fmt, target=target: _write(result, fmt, target))
         written.append(target)
+    run_side_by_side(tasks, jobs)  # with --jobs 2, the JSON is written while the workbook is
     if not quiet and written:
         click.echo(_summary_line(result), err=True)
         for target in written:

@@ -121,3 +121,50 @@ def _screen_range(start: int, end: int, chunk: Sequence[ProjectFacts] | None) ->
     for verdict in verdicts:
         verdict.project = None  # the parent has it already: not worth pickling back
     return verdicts
+
+
+def run_side_by_side(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
+    """Run the tasks (writing one output each) at once: all but the first in forked children.
+
+    Used for the outputs of one run, which only read the screening. A child pauses cyclic
+    garbage collection, which would otherwise touch, and so copy, every page of the parent's
+    objects, and leaves by os._exit, skipping the interpreter's teardown for the same reason.
+    Without fork, or with --jobs 1, the tasks run one after the other here.
+    """
+    if jobs < 2 or len(tasks) < 2 or not _can_fork():
+        for task in tasks:
+            task()
+        return
+    children = [_fork_task(task) for task in tasks[1:]]
+    failure = None
+    try:
+        tasks[0]()
+    finally:
+        for pid in children:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0 and failure is None:
+                failure = os.waitstatus_to_exitcode(status)
+    if failure is not None:
+        from .errors import ScreeningError
+
+        raise ScreeningError(f"写出结果的子进程失败（退出码 {failure}）/ a process writing an output failed "
+                             f"(exit status {failure})")
+
+
+def _fork_task(task: Callable[[], None]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    import gc
+    import sys
+
+    gc.disable()
+    code = 0
+    try:
+        task()
+    except BaseException as error:  # reported by the parent's exit status; the reason goes to stderr here
+        print(f"错误 / error: {error}", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        sys.stdout.flush()
+        os._exit(code)

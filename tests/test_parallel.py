@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from screening import load_ruleset, parallel
+from screening import ScreeningError, load_ruleset, parallel
 from screening.cli import main
 from screening.facts import build_facts
 from screening.ingest import read_ledger
@@ -86,3 +86,30 @@ def test_cli_jobs_option_gives_the_same_file(ledger, small_chunks, tmp_path):
 def test_cli_refuses_zero_jobs(ledger):
     result = CliRunner().invoke(main, ["run", str(ledger), "--format", "json", "--jobs", "0"])
     assert result.exit_code == 2 and "--jobs" in result.output
+
+
+def test_outputs_written_side_by_side_are_the_files_one_process_writes(ledger, small_chunks, tmp_path):
+    runner = CliRunner()
+    for jobs, folder in (("1", "one"), ("2", "two")):
+        result = runner.invoke(main, ["run", str(ledger), "--as-of", "2021-12-31", "-f", "json,xlsx,csv",
+                                      "-d", str(tmp_path / folder), "--jobs", jobs, "--quiet"])
+        assert result.exit_code == 0, result.output
+    for suffix in (".verdicts.json", ".screened.csv"):
+        name = ledger.stem + suffix
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    from openpyxl import load_workbook
+
+    one, two = (load_workbook(tmp_path / folder / f"{ledger.stem}.screened.xlsx") for folder in ("one", "two"))
+    assert [[c.value for c in row] for row in two.worksheets[0].iter_rows()] == \
+        [[c.value for c in row] for row in one.worksheets[0].iter_rows()]
+
+
+def test_a_failing_side_task_fails_the_run_after_the_others_finish(tmp_path):
+    written = tmp_path / "first"
+
+    def fail():
+        raise OSError("disk full")
+
+    with pytest.raises(ScreeningError, match="exit status 1"):
+        parallel.run_side_by_side([lambda: written.write_text("ok"), fail], jobs=2)
+    assert written.read_text() == "ok"
