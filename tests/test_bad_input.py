@@ -275,3 +275,33 @@ def test_corrupt_sheet_xml_is_not_a_traceback_from_the_cli(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "broken.xlsx" in result.output and "无法读取" in result.output and "cannot read" in result.output
     assert not (tmp_path / "broken.verdicts.json").exists()
+
+
+HEADER_ROW = ('<row r="1"><c r="A1" t="inlineStr"><is><t>项目名称</t></is></c>'
+              '<c r="B1" t="inlineStr"><is><t>所属行业</t></is></c></row>')
+
+
+@pytest.mark.parametrize("rows", [
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>甲</t></is></c><c r="ZZZZ2"><v>1</v></c></row>',  # past XFD
+    '<row r="2"><c r="A2"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+    '<row r="2">' + "<c><v>1</v></c>" * 20_000 + "</row>",  # cells without a reference widen the row
+    '<row r="3"><c r="A3"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row>',  # out of order
+    '<row r="2"><c r="A2"><v>1</v></c><c r="B900000"><v>1</v></c></row>',  # one row's cells far apart
+])
+def test_cells_that_would_make_calamine_allocate_a_huge_grid(tmp_path, monkeypatch, rows):
+    """Calamine sizes its grid from the cells' references: such cells never reach it (the
+    process would abort), and the file is read, or refused, as openpyxl alone would."""
+    from screening.ingest import workbook
+
+    path = _small_workbook(tmp_path / "refs.xlsx")
+    _replace_members(path, {SHEET: ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                    f"<sheetData>{HEADER_ROW}{rows}</sheetData></worksheet>").encode()})
+    result = _read_in_child(path)  # an abort would leave no result to read
+    assert result["seconds"] < 20
+    monkeypatch.setattr(workbook, "workbook_parts", lambda zf: None)
+    try:
+        read_ledger(path)
+        expected = None
+    except InputError as exc:
+        expected = str(exc)
+    assert result["message"] == expected

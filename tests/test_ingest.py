@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -308,3 +310,241 @@ def test_total_rows_need_a_total_label_and_no_project(tmp_path):
     ledger = read_ledger(path)
     assert [r.row for r in ledger.rows] == [2, 5]
     assert [(i.row, i.value) for i in ledger.skipped] == [(3, "全县合计"), (4, "小计（2个）")]
+
+
+# ---------------------------------------------------------------- the calamine path (fastxlsx.py)
+#
+# An .xlsx sheet is read by python-calamine as far as its cells are ones calamine reads as
+# openpyxl does. Each test reads a workbook both ways (openpyxl alone: the workbook's layout
+# hidden from the fast path) and wants the same Ledger, value types included.
+
+
+def _typed_rows(ledger):
+    return [(r.row, [(type(v).__name__, v) for v in r.values]) for r in ledger.rows]
+
+
+def _read_both_ways(path, monkeypatch):
+    """(Ledger read with calamine where it can, Ledger read by openpyxl alone, why calamine stopped)."""
+    from screening.ingest import workbook
+
+    fast = read_ledger(path)
+    with workbook.open_book(path) as book:
+        for sheet in book.sheet_names:
+            for _ in book.rows(sheet):
+                pass
+        stopped = dict(book.fast.not_plain)
+    with monkeypatch.context() as m:
+        m.setattr(workbook, "workbook_parts", lambda zf: None)
+        slow = read_ledger(path)
+    assert _typed_rows(fast) == _typed_rows(slow)
+    assert (fast.columns, fast.skipped, fast.issues, fast.regions) == (slow.columns, slow.skipped, slow.issues, slow.regions)
+    assert (fast.sheet, fast.sheet_names, fast.header_rows) == (slow.sheet, slow.sheet_names, slow.header_rows)
+    return fast, slow, stopped
+
+
+def _values_workbook(path, cells, number_format=None, *, top=3, left=3):
+    """A small ledger whose header is at row `top`, column `left`; `cells` go down the last column."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, text in enumerate(["项目名称", "所属行业", "项目状态", "年综合能源消费量"]):
+        ws.cell(top, left + i, text)
+    for r, value in enumerate(cells, start=top + 1):
+        ws.cell(r, left, f"项目{r}")
+        ws.cell(r, left + 1, "钢铁")
+        cell = ws.cell(r, left + 3, value)
+        if number_format:
+            cell.number_format = number_format
+    wb.save(path)
+    return path
+
+
+def test_calamine_reads_values_rows_and_columns_as_openpyxl(tmp_path, monkeypatch):
+    """ints, floats, dates, booleans, text with inner spaces, blank rows above and a first
+    column other than A: read by calamine, the same values and Excel row numbers."""
+    cells = [1, 1.5, -3, 12345.0, 0.1 + 0.2, True, False, dt.datetime(2020, 9, 30), dt.datetime(2020, 9, 30, 13, 45, 12),
+             "中 文", None, "", "/", 2**40, 1e14]
+    path = _values_workbook(tmp_path / "values.xlsx", cells)
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert stopped == {}  # calamine read every row
+    assert ledger.header_rows == [3] and [c.letter for c in ledger.columns][:3] == ["A", "B", "C"]
+    energy = [r.values[5] for r in ledger.rows]
+    assert energy[:4] == [1, 1.5, -3, 12345] and type(energy[3]) is int
+    assert energy[7] == dt.datetime(2020, 9, 30) and type(energy[7]) is dt.datetime
+    assert ledger.rows[0].row == 4 and ledger.rows[0].values[:3] == [None, None, "项目4"]
+
+
+@pytest.mark.parametrize("cells, number_format, reason", [
+    ([dt.time(12, 30)], None, "time value"),
+    ([-1], "yyyy-mm-dd", "time value"),  # calamine: a time of day; openpyxl: 1899-12-29
+    ([3_000_000], "yyyy-mm-dd", "outside 1900"),  # past 9999: openpyxl gives '#VALUE!'
+    ([1.5], "a/p", "cell format"),  # calamine takes a/p for a time, openpyxl does not
+    ([1.5], "[h]:mm", "cell format"),  # durations are rounded differently
+    ([1e20], None, "very large number"),  # written 1e+20: a float to openpyxl
+])
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")
+def test_cells_calamine_reads_differently_go_to_openpyxl(tmp_path, monkeypatch, cells, number_format, reason):
+    path = _values_workbook(tmp_path / "odd.xlsx", [1, *cells, 2], number_format)
+    _, _, stopped = _read_both_ways(path, monkeypatch)
+    assert reason in stopped["Sheet"]
+
+
+def test_error_cell_and_integral_float_text_go_to_openpyxl(tmp_path, monkeypatch):
+    path = _values_workbook(tmp_path / "errors.xlsx", [7, 8])
+    _rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b'<c r="F4" t="n"><v>7</v>',
+                                                                              b'<c r="F4" t="e"><v>#N/A</v>'))
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert ledger.rows[0].values[5] == "#N/A" and "error cell" in stopped["Sheet"]
+    # Java's POI writes 12345.0 for a whole number: openpyxl keeps it a float
+    path = _values_workbook(tmp_path / "poi.xlsx", [7, 8])
+    _rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"<v>8</v>", b"<v>8.0</v>"))
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert type(ledger.rows[1].values[5]) is float and "integral number" in stopped["Sheet"]
+
+
+def test_formula_in_a_later_chunk_keeps_the_formula_cell_behaviour(tmp_path, monkeypatch):
+    """Calamine reads the rows before the first formula; openpyxl reads on from there, so the
+    formula is still reported and its saved result used."""
+    path = tmp_path / "late-formula.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["项目名称", "所属行业", "年综合能源消费量", "备注"])
+    for i in range(3000):
+        wb.active.append([f"项目{i}", "钢铁", i, "x" * 40])
+    wb.active["C2900"] = "=1000*12"
+    wb.save(path)
+    _rewrite_member(path, "xl/worksheets/sheet1.xml",
+                    lambda xml: xml.replace(b"<f>1000*12</f><v />", b"<f>1000*12</f><v>12000</v>"))
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert stopped == {"Sheet": "formula"}
+    row = next(r for r in ledger.rows if r.row == 2900)
+    assert row.values[2] == 12000
+    (issue,) = _issues(ledger, "formula-cell")
+    assert (issue.row, issue.column, issue.value) == (2900, "C", "=1000*12")
+
+
+def _to_shared_strings(path, extra: dict[str, str] | None = None):
+    """Rewrite an openpyxl workbook (inline strings) as Excel saves it: a shared-string table.
+    `extra` puts raw <si> items (rich text, phonetic runs, …) first in the table."""
+
+    table: list[bytes] = []
+
+    def shared(m):
+        table.append(m.group(3))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (m.group(1), m.group(2), len(table) - 1 + len(extra or {}))
+
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    sheet = re.sub(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is><t(?: xml:space="preserve")?>([^<]*)'
+                   rb'</t></is></c>', shared, members["xl/worksheets/sheet1.xml"])
+    items = [b'<si><t xml:space="preserve">%s</t></si>' % t for t in table]
+    items = [xml.encode() for xml in (extra or {}).values()] + items  # cells refer past them
+    members["xl/worksheets/sheet1.xml"] = sheet
+    members["xl/sharedStrings.xml"] = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                       + b"".join(items) + b"</sst>")
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                             b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_shared_strings_read_as_openpyxl_reads_them(tmp_path, monkeypatch):
+    path = _values_workbook(tmp_path / "shared.xlsx", ["a&b <c>", "  两 边  ", "新建", 5, "a_x000D_b", "ax005F_b"])
+    _to_shared_strings(path)
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert stopped == {}
+    assert [r.values[5] for r in ledger.rows] == ["a&b <c>", "  两 边  ", "新建", 5, "a_x000D_b", "ab"]
+
+
+def test_shared_strings_with_rich_text_and_phonetic_runs(tmp_path, monkeypatch):
+    from screening.ingest.fastxlsx import read_shared_strings
+    from openpyxl.reader.strings import read_string_table
+
+    path = _values_workbook(tmp_path / "rich.xlsx", [1, 2, 3, 4])
+    items = {"F4": "<si><r><t>富</t></r><r><rPr><b/></rPr><t xml:space=\"preserve\">文本 </t></r></si>",
+             "F5": '<si><t>焦化</t><rPh sb="0" eb="1"><t>JIAO</t></rPh><phoneticPr fontId="1"/></si>',
+             "F6": "<si/>", "F7": "<si><t>a&#13;b&amp;</t></si>"}
+    _to_shared_strings(path, extra=items)
+    for i, cell in enumerate(items):  # the four cells now refer to the four items
+        _rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml, i=i, cell=cell: re.sub(
+            rb'<c r="%s" t="n"><v>[0-9]+</v>' % cell.encode(), b'<c r="%s" t="s"><v>%d</v>' % (cell.encode(), i), xml))
+    with zipfile.ZipFile(path) as zf:
+        data = zf.read("xl/sharedStrings.xml")
+    assert read_shared_strings(data) == list(read_string_table(io.BytesIO(data)))
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert stopped == {}
+    assert [r.values[5] for r in ledger.rows] == ["富文本 ", "焦化", "", "a\rb&"]
+
+
+def test_the_messy_ledger_is_read_by_calamine(ingest_messy_ledger, monkeypatch):
+    """Title rows, a two-row merged header, dates, shared strings, a blank separator row left
+    out of the file, 合计 and notes: read by calamine (but its formulas), the same Ledger."""
+    _read_both_ways(ingest_messy_ledger, monkeypatch)
+    wb = openpyxl.load_workbook(ingest_messy_ledger)
+    for row in wb["两高项目清单"].iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.value = 1234
+    wb.save(ingest_messy_ledger)
+    _, _, stopped = _read_both_ways(_to_shared_strings(ingest_messy_ledger), monkeypatch)
+    assert stopped == {}
+
+
+def test_rows_far_apart_are_read_in_parts(tmp_path, monkeypatch):
+    """Calamine allocates a grid from the first to the last row: rows 2 and 60,000 with nothing
+    between are read separately, not as a 60,000-row grid."""
+    path = _values_workbook(tmp_path / "far.xlsx", [1], top=1, left=1)
+    wb = openpyxl.load_workbook(path)
+    wb.active["A60000"] = "注：数据截至2021年底"
+    wb.save(path)
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert stopped == {} and ledger.skipped[-1].row == 60000
+
+
+def test_a_plain_xlsx_is_read_without_importing_openpyxl(tmp_path):
+    import subprocess
+    import sys
+
+    path = _values_workbook(tmp_path / "plain.xlsx", [1, 2.5, dt.datetime(2021, 1, 1)])
+    code = ("import sys\nfrom screening.ingest import read_ledger\nledger = read_ledger(sys.argv[1])\n"
+            "assert len(ledger.rows) == 3, ledger.rows\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'numpy', 'pandas')))")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_number_formats_classified_as_openpyxl_does():
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    from screening.ingest.fastxlsx import openpyxl_kind
+
+    def theirs(fmt):
+        return "timedelta" if is_date_format(fmt) and is_timedelta_format(fmt) else "date" if is_date_format(fmt) else "number"
+
+    for number, fmt in BUILTIN_FORMATS.items():
+        assert openpyxl_kind(number, {}) == theirs(fmt), fmt
+    assert openpyxl_kind(57, {}) == "number"  # a CJK built-in openpyxl does not know
+    for fmt in ['yyyy"年"m"月"d"日"', "[$-804]yyyy/m/d", "[DBNum1][$-804]m月d日", '0.00_);[Red](0.00)', "a/p",
+                "[h]:mm:ss", "[mm]:ss", "h:mm;@", '"y"0', r"0\d", "_(* #,##0_)", "[Red]0", "General", "@", "mmss.0"]:
+        assert openpyxl_kind(164, {164: fmt}) == theirs(fmt), fmt
+
+
+def test_column_letters_and_ranges_as_openpyxl():
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+    from screening.ingest.refs import column_letter, range_bounds
+
+    assert all(column_letter(n) == get_column_letter(n) for n in range(1, 18279))
+    for ref in ("A1", "B2:D9", "aa10:ab11", "ZZZ5"):
+        min_col, min_row, max_col, max_row = range_boundaries(ref.upper())
+        assert range_bounds(ref) == (min_row, min_col, max_row, max_col)
+    with pytest.raises(ValueError) as theirs:
+        range_boundaries("AAAA1")
+    with pytest.raises(ValueError) as mine:
+        range_bounds("AAAA1")
+    assert str(mine.value) == str(theirs.value)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 from rapidfuzz import fuzz, process
 
 from ..fieldspec import load_field_spec
 from ..issues import Issue
 from ..model import Column
+from .refs import column_letter
 from .workbook import MAX_COLUMNS, Formula, Merge
 
 HEADER_SCAN_ROWS = 30
@@ -267,7 +267,7 @@ def _columns(cells: list[_Cell], header_row: int, sheet: str) -> tuple[list[Colu
     for i, cell in enumerate(cells[: _width([c.top or c.sub for c in cells])]):
         keys, unit = _candidates(cell)
         text = "/".join(dict.fromkeys(t for t in (cell.top, cell.sub) if t))
-        letter = get_column_letter(i + 1)
+        letter = column_letter(i + 1)
         key = index.match_keys(keys) if text else None
         if key and key in seen:
             issues.append(_issue(sheet, header_row, letter, text, key,

@@ -7,11 +7,10 @@ import unicodedata
 from itertools import islice
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from ..issues import Issue
 from ..model import RegionRecord
 from .header import header_text, parse_header
+from .refs import column_letter
 from .rows import is_blank
 from .workbook import Book
 
@@ -130,7 +129,7 @@ def _records(book: Book, sheet: str, header_row: int, roles: dict[int, str]) -> 
         if re.fullmatch(r"合计|小计|总计|注.*|说明.*", name):
             continue
         record = RegionRecord(name=name, sheet=sheet, row=number,
-                              cells={"name": f"{sheet}!{get_column_letter(name_col + 1)}{number}"})
+                              cells={"name": f"{sheet}!{column_letter(name_col + 1)}{number}"})
         for col, role in roles.items():
             if role != "name" and col < len(values) and not is_blank(values[col]):
                 _set(record, role, values[col], col, issues)
@@ -144,7 +143,7 @@ def _records(book: Book, sheet: str, header_row: int, roles: dict[int, str]) -> 
 
 
 def _set(record: RegionRecord, role: str, value: Any, col: int, issues: list[Issue]) -> None:
-    cell = f"{record.sheet}!{get_column_letter(col + 1)}{record.row}"
+    cell = f"{record.sheet}!{column_letter(col + 1)}{record.row}"
     if role in ATTRIBUTE_VALUES:
         canonical = normalise_attribute(role, value)
         accepted = "/".join(dict.fromkeys(ATTRIBUTE_VALUES[role].values()))
@@ -165,6 +164,6 @@ def _set(record: RegionRecord, role: str, value: Any, col: int, issues: list[Iss
 
 
 def _issue(sheet, row, col, field, value, zh, en) -> Issue:
-    return Issue(type="region-issue", sheet=sheet, row=row, column=get_column_letter(col + 1), field=field,
+    return Issue(type="region-issue", sheet=sheet, row=row, column=column_letter(col + 1), field=field,
                  value=value if isinstance(value, (str, int, float)) or value is None else str(value),
                  message=zh, message_en=en)

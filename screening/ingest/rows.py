@@ -4,6 +4,11 @@ Blank separator rows, 合计/小计 rows and the notes under a table are skipped
 `skipped-row` issue saying why, so a person can check nothing was dropped by mistake.
 Blank rows after the last project are dropped silently: sheets often carry formatting
 hundreds of rows past the data.
+
+This runs once per row of a 100,000-project sheet, so the common case is kept cheap: one
+comprehension over the cells tells a plain data row apart, and the rules (with their regular
+expressions) only run on the few rows that could need them: a 合计 label always contains 计,
+and notes are rows of three cells or fewer.
 """
 from __future__ import annotations
 
@@ -11,11 +16,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from ..issues import Issue
 from ..model import Column, SourceRow
 from .header import Header, is_serial
+from .refs import column_letter
 from .workbook import (MAX_COLUMNS, MAX_DATA_ROWS, MAX_MERGE_FILL, MAX_SHEET_ROWS, Book, Formula, Merge, refusal,
                        too_many_rows)
 
@@ -46,41 +50,59 @@ def read_rows(book: Book, sheet: str, header: Header, path: Path) -> tuple[list[
     serial = {c.index for c in columns if c.field is None and is_serial(c.header)}
     kept, skipped, pending = [], [], []
     in_notes = False
+    header_row = header.rows[-1]
     for number, values in book.rows(sheet):
-        if number <= header.rows[-1]:
+        if number <= header_row:
             continue
         if number > MAX_SHEET_ROWS:
             raise too_many_rows(path, sheet)
         kind = classify(values, columns, serial, in_notes)
-        if kind in ("blank", "serial"):
+        if kind == "blank" or kind == "serial":
             pending.append((number, kind, values))
             continue
-        skipped += [_skip(sheet, n, k, v) for n, k, v in pending]
-        pending = []
+        if pending:
+            skipped += [_skip(sheet, n, k, v) for n, k, v in pending]
+            pending = []
         if kind != "data":
             in_notes = in_notes or kind == "note"
             skipped.append(_skip(sheet, number, kind, values))
             continue
-        kept.append(SourceRow(row=number, values=list(values)))
+        kept.append(SourceRow(row=number, values=values))  # each row's list is new: no copy needed
         if len(kept) > MAX_DATA_ROWS:
             raise too_many_rows(path, sheet)
     columns = _pad(columns, kept, path, sheet)
     _fill_merged(book.merges(sheet), kept)
-    return columns, kept, skipped, _resolve_formulas(book, sheet, kept, columns)
+    formulas = _resolve_formulas(book, sheet, kept, columns) if book.may_hold_formulas(sheet) else []
+    return columns, kept, skipped, formulas
 
 
 def classify(values: list[Any], columns: list[Column], serial: set[int], in_notes: bool) -> str:
     """data | blank | serial | total | note"""
+    # One pass over the cells, with no call per cell: 0 blank, 1 filled, 2 text with 计 in it.
+    # A row with more than three filled cells (the notes rules), more than the serial-number
+    # columns could hold, and no 计 (every total label has it) is data; only the others need
+    # the rules below.
+    codes = [0 if v is None else 1 if not isinstance(v, str) else 0 if v.strip() in BLANKS else 2 if "计" in v else 1
+             for v in values]
+    filled_count = len(codes) - codes.count(0)
+    if filled_count > 3 and filled_count > len(serial) and 2 not in codes:
+        return "data"
+    return _classify_by_rules(values, columns, serial, in_notes)
+
+
+def _classify_by_rules(values: list[Any], columns: list[Column], serial: set[int], in_notes: bool) -> str:
     filled = [(i, v) for i, v in enumerate(values) if not is_blank(v)]
     if not filled:
         return "blank"
     if serial and all(i in serial and _is_number(v) for i, v in filled):
         return "serial"
-    texts = [v.strip() for _, v in filled if isinstance(v, str)]
     if _is_total(filled, columns):
         return "total"
+    if len(filled) > 3:
+        return "data"  # every rule below is about rows of three cells or fewer
+    texts = [v.strip() for _, v in filled if isinstance(v, str)]
     first = filled[0][1]
-    if len(filled) <= 3 and isinstance(first, str) and _NOTE.match(first):
+    if isinstance(first, str) and _NOTE.match(first):
         return "note"
     if in_notes and len(filled) <= 2 and len(texts) == len(filled):
         return "note"  # the numbered lines that follow 注：
@@ -93,7 +115,10 @@ def classify(values: list[Any], columns: list[Column], serial: set[int], in_note
 
 def _is_total(filled: list[tuple[int, Any]], columns: list[Column]) -> bool:
     """A total label, and no project name or code on the row other than that label."""
-    marks = {i for i, v in filled if isinstance(v, str) and _TOTAL.fullmatch(re.sub(r"\s+", "", v))}
+    labels = [(i, v) for i, v in filled if isinstance(v, str) and "计" in v]  # every total label has 计
+    if not labels:
+        return False
+    marks = {i for i, v in labels if _TOTAL.fullmatch(re.sub(r"\s+", "", v))}
     identity = {c.index for c in columns if c.field in IDENTITY_FIELDS}
     return bool(marks) and all(i in marks for i, _ in filled if i in identity)
 
@@ -113,13 +138,17 @@ def _skip(sheet: str, number: int, kind: str, values: list[Any]) -> Issue:
 
 def _pad(columns: list[Column], rows: list[SourceRow], path: Path, sheet: str) -> list[Column]:
     """Give every row the sheet's full width; data right of the header gets a headerless column."""
-    width = max([len(columns)] + [_used(r.values) for r in rows])
+    width = len(columns)
+    for r in rows:
+        if len(r.values) > width:  # only a row longer than the width so far can widen it
+            width = max(width, _used(r.values))
     if width > MAX_COLUMNS:
         raise refusal(path, f"工作表“{sheet}”的数据超过 {MAX_COLUMNS} 列", f"sheet {sheet!r} has data beyond {MAX_COLUMNS} columns")
     for i in range(len(columns), width):
-        columns.append(Column(index=i, letter=get_column_letter(i + 1), header=""))
+        columns.append(Column(index=i, letter=column_letter(i + 1), header=""))
     for r in rows:
-        r.values = (r.values + [None] * width)[:width]
+        if len(r.values) != width:
+            r.values = (r.values + [None] * width)[:width]
     return columns
 
 
@@ -142,7 +171,11 @@ def _fill_merged(merges: list[Merge], rows: list[SourceRow]) -> None:
 
 
 def _used(values: list[Any]) -> int:
-    return max((i + 1 for i, v in enumerate(values) if not is_blank(v)), default=0)
+    """1 + the index of the last filled cell; 0 for a blank row."""
+    for i in range(len(values) - 1, -1, -1):
+        if not is_blank(values[i]):
+            return i + 1
+    return 0
 
 
 def _resolve_formulas(book: Book, sheet: str, rows: list[SourceRow], columns: list[Column]) -> list[Issue]:

@@ -2,9 +2,13 @@
 
 Every file is treated as hostile until checked. The checks that bound memory and time run
 on cheap information first (file size, the zip directory, a streamed byte scan of the sheet
-XML) so that a zip bomb, an entity attack or a million-row sheet is refused before openpyxl
-or xlrd builds anything from it. What passes is read through one small interface, `Book`,
-whatever the format.
+XML) so that a zip bomb, an entity attack or a million-row sheet is refused before calamine,
+openpyxl or xlrd builds anything from it. What passes is read through one small interface,
+`Book`, whatever the format.
+
+An .xlsx sheet is read by python-calamine (fastxlsx.py) as far as its cells are ones calamine
+reads as openpyxl does; openpyxl reads the rest of the sheet, and whole workbooks laid out
+unusually. openpyxl is imported only then.
 """
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .fastxlsx import CalamineSheets, workbook_parts
+from .refs import range_bounds
 
 MAX_FILE_BYTES = 200 * 2**20  # no real ledger comes near this
 MAX_XML_BYTES = 300 * 2**20  # total declared uncompressed size of an xlsx's members
@@ -83,6 +89,10 @@ class Book:
     def cached_values(self, sheet: str, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], Any]:
         """The values a spreadsheet program last computed for formula cells (row, 0-based col)."""
         return {}
+
+    def may_hold_formulas(self, sheet: str) -> bool:
+        """False when rows() cannot have yielded a Formula for this sheet (saves looking)."""
+        return True
 
     def close(self) -> None:
         pass
@@ -147,18 +157,23 @@ class XlsxBook(Book):
         self.path = path
         self._handles: list[Any] = []
         self._cached_wb = None
-        self.wb = None
-        scans = self._check_archive()
-        try:
-            self.wb = self._load(data_only=False)
-        except InputError:
-            self.close()
-            raise
-        self.sheet_names = list(self.wb.sheetnames)
-        self._scan_by_sheet = {name: scans.get(self._member(name), _SheetScan()) for name in self.sheet_names}
+        self.wb = None  # openpyxl's, loaded when a sheet needs it
+        scans, parts = self._check_archive()
+        self.fast = CalamineSheets(path, parts) if parts else None
+        if parts:
+            self.sheet_names = list(parts.sheets)
+            members = parts.sheets
+        else:
+            self._openpyxl()
+            self.sheet_names = list(self.wb.sheetnames)
+            members = {name: self._member(name) for name in self.sheet_names}
+        self._scan_by_sheet = {name: scans.get(members[name], _SheetScan()) for name in self.sheet_names}
 
-    def _check_archive(self) -> dict[str, _SheetScan]:
-        """Refuse bombs and entity tricks from the zip directory and a byte scan, before parsing."""
+    def _check_archive(self):
+        """Refuse bombs and entity tricks from the zip directory and a byte scan, before parsing.
+
+        Returns the scans by member, and the workbook's layout when calamine may read it.
+        """
         try:
             with zipfile.ZipFile(self.path) as zf:
                 infos = zf.infolist()
@@ -167,10 +182,20 @@ class XlsxBook(Book):
                 if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
                     raise refusal(self.path, "是 zip 压缩包但不是 Excel 工作簿", "a zip archive but not an Excel workbook")
                 titles = _sheet_titles(zf)
-                return {i.filename: _scan_member(self.path, zf, i, titles) for i in infos
-                        if not i.filename.lower().endswith(BINARY_PARTS)}
+                scans = {i.filename: _scan_member(self.path, zf, i, titles) for i in infos
+                         if not i.filename.lower().endswith(BINARY_PARTS)}
+                return scans, workbook_parts(zf)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
             raise refusal(self.path, f"不是有效的 Excel 工作簿（压缩包已损坏：{exc}）", f"not a valid workbook (broken zip: {exc})") from exc
+
+    def _openpyxl(self):
+        if self.wb is None:
+            try:
+                self.wb = self._load(data_only=False)
+            except InputError:
+                self.close()
+                raise
+        return self.wb
 
     def _load(self, data_only: bool):
         import openpyxl
@@ -187,17 +212,29 @@ class XlsxBook(Book):
         return getattr(self.wb[sheet], "_worksheet_path", "").lstrip("/")
 
     def rows(self, sheet: str) -> Iterator[tuple[int, list[Any]]]:
-        ws = self.wb[sheet]
+        following = 1
+        if self.fast is not None:
+            following = yield from self.fast.rows(sheet)
+        if following is not None:
+            yield from self._openpyxl_rows(sheet, following)
+
+    def _openpyxl_rows(self, sheet: str, first: int) -> Iterator[tuple[int, list[Any]]]:
+        """The sheet's rows from row `first` on, read by openpyxl."""
+        ws = self._openpyxl()[sheet]
         if not hasattr(ws, "iter_rows"):  # a chartsheet has no cells
             return
         ws.reset_dimensions()  # the declared dimension may be wrong; read what is there
         try:
-            for number, cells in enumerate(ws.iter_rows(), start=1):
+            for number, cells in enumerate(ws.iter_rows(min_row=first), start=first):
                 yield number, [_xlsx_value(c) for c in cells]
         except InputError:
             raise
         except Exception as exc:
             raise refusal(self.path, f"工作表“{sheet}”已损坏（{exc}）", f"sheet {sheet!r} is corrupt ({exc})") from exc
+
+    def may_hold_formulas(self, sheet: str) -> bool:
+        # calamine never yields a Formula: the first formula hands the sheet to openpyxl
+        return self.fast is None or sheet in self.fast.not_plain
 
     def merges(self, sheet: str) -> list[Merge]:
         return self._scan_by_sheet[sheet].merges
@@ -267,49 +304,59 @@ def _sheet_titles(zf: zipfile.ZipFile) -> dict[str, str]:
     return titles
 
 
-def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, titles: dict[str, str]) -> _SheetScan:
+def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, titles: dict[str, str],
+                 exact: bool = False) -> _SheetScan:
     """Stream one XML member: refuse DTDs (entity expansion), count rows, collect merged ranges.
 
     Reading stops at the declared size (zipfile enforces it), so this is bounded by the
     limits already checked. Rows are counted here because openpyxl would have to parse a
-    whole sheet to learn it has a million rows.
+    whole sheet to learn it has a million rows. Counting `<row` is cheap and can only
+    overcount (closing tags of prefixed rows, empty rows); a sheet that seems over the limit
+    is counted again exactly.
     """
     scan = _SheetScan()
     is_sheet = "worksheets/" in info.filename
     carry = b""
-    with zf.open(info) as member:
-        while chunk := member.read(SCAN_CHUNK):
-            data = carry + chunk
-            cut = data.rfind(b"<")
-            if cut <= 0 or len(data) - cut > SCAN_CHUNK:
-                cut = len(data)
-            data, carry = data[:cut], data[cut:]
-            _scan_chunk(path, info, data, scan, is_sheet, titles)
-    _scan_chunk(path, info, carry, scan, is_sheet, titles)
+    try:
+        with zf.open(info) as member:
+            while chunk := member.read(SCAN_CHUNK):
+                data = carry + chunk
+                cut = data.rfind(b"<")
+                if cut <= 0 or len(data) - cut > SCAN_CHUNK:
+                    cut = len(data)
+                data, carry = data[:cut], data[cut:]
+                _scan_chunk(path, info, data, scan, is_sheet, titles, exact)
+        _scan_chunk(path, info, carry, scan, is_sheet, titles, exact)
+    except _CountExactly:
+        return _scan_member(path, zf, info, titles, exact=True)
     return scan
 
 
-def _scan_chunk(path, info, data: bytes, scan: _SheetScan, is_sheet: bool, titles: dict[str, str]) -> None:
-    if _DTD.search(data):
+class _CountExactly(Exception):
+    """The quick row count passed the limit: count again, exactly."""
+
+
+def _scan_chunk(path, info, data: bytes, scan: _SheetScan, is_sheet: bool, titles: dict[str, str],
+                exact: bool) -> None:
+    if b"!" in data and _DTD.search(data):  # every DTD starts with <!; the byte search is fast
         raise refusal(path, f"{info.filename} 含有 XML 实体声明（DTD），出于安全原因拒绝读取",
                       f"{info.filename} declares XML entities (DTD); refused for safety")
     if not is_sheet:
         return
-    scan.rows += sum(1 for m in _ROW_TAG.finditer(data) if not m.group(1).rstrip().endswith(b"/"))
+    if exact:
+        scan.rows += sum(1 for m in _ROW_TAG.finditer(data) if not m.group(1).rstrip().endswith(b"/"))
+    else:
+        scan.rows += data.count(b"<row") + (data.count(b":row") if b":" in data else 0)
     if scan.rows > MAX_DATA_ROWS + HEADER_ALLOWANCE:
+        if not exact:
+            raise _CountExactly
         raise too_many_rows(path, titles.get(info.filename, info.filename))
-    scan.merges.extend(_merge_range(m.group(1).decode()) for m in _MERGE_TAG.finditer(data))
+    if b"mergeCell" in data:
+        scan.merges.extend(range_bounds(m.group(1).decode()) for m in _MERGE_TAG.finditer(data))
 
 
 def too_many_rows(path, sheet: str) -> InputError:
     return refusal(path, f"工作表“{sheet}”超过 {MAX_DATA_ROWS} 行数据上限", f"sheet {sheet!r} has more than {MAX_DATA_ROWS:,} data rows")
-
-
-def _merge_range(ref: str) -> Merge:
-    from openpyxl.utils.cell import range_boundaries
-
-    min_col, min_row, max_col, max_row = range_boundaries(ref.upper())
-    return min_row, min_col, max_row or min_row, max_col or min_col
 
 
 # ---------------------------------------------------------------- xls
@@ -348,6 +395,9 @@ class XlsBook(Book):
     def merges(self, sheet):
         sh = self.book.sheet_by_name(sheet)
         return [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
+
+    def may_hold_formulas(self, sheet):
+        return False  # xlrd gives formula cells their saved result
 
     def close(self):
         if self.book is not None:
@@ -420,6 +470,9 @@ class CsvBook(Book):
                     yield number, [c if c.strip() else None for c in cells]
         except csv.Error as exc:
             raise refusal(self.path, f"CSV 格式错误（{exc}）", f"malformed CSV ({exc})") from exc
+
+    def may_hold_formulas(self, sheet):
+        return False
 
 
 def _delimiter(sample: str) -> str:
