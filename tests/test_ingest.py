@@ -401,6 +401,15 @@ def test_error_cell_and_integral_float_text_go_to_openpyxl(tmp_path, monkeypatch
     assert type(ledger.rows[1].values[5]) is float and "integral number" in stopped["Sheet"]
 
 
+def test_markup_the_byte_checks_would_misread_goes_to_openpyxl(tmp_path, monkeypatch):
+    """A cell inside a comment is no cell, and calamine may drop CDATA text: openpyxl reads those."""
+    path = _values_workbook(tmp_path / "markup.xlsx", [7, "x"])
+    _rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
+        b"<is><t>x</t></is>", b"<is><t><![CDATA[x<y]]></t></is>").replace(b"<row r=\"5\">", b'<!-- <c r="A1"> --><row r="5">'))
+    ledger, _, stopped = _read_both_ways(path, monkeypatch)
+    assert ledger.rows[1].values[5] == "x<y" and "CDATA" in stopped["Sheet"]
+
+
 def test_formula_in_a_later_chunk_keeps_the_formula_cell_behaviour(tmp_path, monkeypatch):
     """Calamine reads the rows before the first formula; openpyxl reads on from there, so the
     formula is still reported and its saved result used."""

@@ -15,10 +15,10 @@ to openpyxl:
   cells (calamine gives ''), ISO date cells, integral numbers written as 12345.0 or 1.2E7
   (openpyxl keeps those as float, and calamine gives every number as float), number formats
   the two libraries classify differently (e.g. a/p) or durations ([h]:mm, rounded
-  differently), empty or space-padded inline text, _x000D_ escapes. What calamine gives back
-  is checked too (`ChunkValues`): a time of day (calamine's reading of a negative date or
-  one a hair under midnight), or a number in a date-formatted cell past 9999, which openpyxl
-  turns into other values.
+  differently), empty or space-padded inline text, _x000D_ escapes, comments and CDATA (the
+  byte checks would misread them). What calamine gives back is checked too (`ChunkValues`):
+  a time of day (calamine's reading of a negative date or one a hair under midnight), or a
+  number in a date-formatted cell past 9999, which openpyxl turns into other values.
 - Hostile files: calamine allocates its grid from the first and last cell's rows and the
   widest column, and a cell at ZZZZ1048576 makes it abort the process. Before calamine sees a
   chunk, every cell must carry a reference of at most two letters, and two sentinel rows
@@ -346,6 +346,8 @@ def check_plain(chunk: bytes, prefix: bytes, formats: CellFormats) -> bool:
     chunks hold none of them. Returns whether the chunk has inline strings.
     """
     patterns = _patterns(prefix)
+    if (b"!" in chunk and b"<!" in chunk) or (b"?" in chunk and b"<?" in chunk):
+        raise NotPlain("comment, CDATA or processing instruction")  # text the byte checks would misread
     if b"f" in chunk and patterns.formula.search(chunk):
         raise NotPlain("formula")
     if b"e" in chunk and _ERROR_CELL.search(chunk):
