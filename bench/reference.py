@@ -292,7 +292,7 @@ def fired_rules(bits: int) -> str:
 
 def reference_verdicts(projects, ruleset, as_of: dt.date) -> Reference:
     """The reference's verdicts for `projects`, timed (with the collector paused, as the engine is)."""
-    from screening.engine.runner import paused_gc
+    from screening.gcpause import paused_gc
 
     params = ruleset.parameters_at(as_of)
     with paused_gc():

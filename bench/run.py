@@ -19,7 +19,7 @@ another's memory or warm caches:
    a user runs, an .xlsx in and the annotated .xlsx plus the JSON document out, timed from
    starting the process to its exit (interpreter, imports, ruleset, engine, read, facts,
    screening, both writes). Peak memory is that of the whole process tree: the sum of the
-   processes' proportional set sizes (PSS), sampled every 50 ms, or the largest peak resident
+   processes' proportional set sizes (PSS), sampled every 250 ms, or the largest peak resident
    size of one process if higher. PSS counts a page shared by the forked workers and their
    parent once, as the machine does; summing resident sizes would count it once per process.
 
@@ -154,6 +154,9 @@ def screening_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-c", "from screening.cli import main; main()"]
 
 
+PSS_INTERVAL = 0.25  # the kernel walks the whole address space for smaps_rollup: not too often
+
+
 def _pss(pid: int) -> int:
     """Proportional set size: pages shared with forked workers are counted once across the tree."""
     try:
@@ -168,7 +171,7 @@ def run_e2e(path: Path, jobs: int, limit: float) -> dict:
     """`screening run` as a user runs it: xlsx in, annotated xlsx + JSON out, in a cold process.
 
     Wall time from starting the process to its exit. Memory: the peak over the run of the
-    whole process tree's proportional set size (sampled every 50 ms; forked workers share
+    whole process tree's proportional set size (sampled every 250 ms; forked workers share
     the parent's pages, which resident sizes would count once per process), or the largest
     single process's peak resident size if that is higher.
     """
@@ -181,14 +184,16 @@ def run_e2e(path: Path, jobs: int, limit: float) -> dict:
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     peak, timed_out = 0, False
-    while proc.poll() is None:
-        if time.perf_counter() - start > limit:
+    while True:  # os.wait4 rather than proc.poll: it also gives the process's peak resident size
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() - start > limit and not timed_out:
             proc.kill()
             timed_out = True
-            break
         peak = max(peak, sum(_pss(p) for p in [proc.pid] + _children(proc.pid)))
-        time.sleep(0.05)
-    _, status, usage = os.wait4(proc.pid, 0)
+        time.sleep(PSS_INTERVAL)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
     seconds = time.perf_counter() - start
     peak = max(peak, usage.ru_maxrss * 1024)
     error = proc.stderr.read().strip()

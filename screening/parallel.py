@@ -44,7 +44,7 @@ def default_jobs() -> int:
 def screen_parallel(projects: Sequence[ProjectFacts], ruleset: Ruleset, as_of: dt.date, jobs: int,
                     progress: Callable[[int, int], None] | None = None) -> list[Verdict]:
     """Verdicts for `projects`, in their order, screened in up to `jobs` processes."""
-    from .engine.runner import paused_gc
+    from .gcpause import paused_gc
     from .pipeline import engine_for, screen_projects
 
     projects = list(projects)
@@ -111,7 +111,7 @@ def _start_worker(ruleset: Ruleset, as_of: dt.date) -> None:
 
 def _screen_range(start: int, end: int, chunk: Sequence[ProjectFacts] | None) -> list[Verdict]:
     """Screen projects[start:end] (or the chunk sent); verdicts go back without their projects."""
-    from .engine.runner import paused_gc
+    from .gcpause import paused_gc
     from .pipeline import screen_projects
 
     if chunk is None:

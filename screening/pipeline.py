@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .engine import Engine, compile_ruleset
-from .engine.runner import paused_gc
+from .gcpause import paused_gc
 from .issues import Issue
 from .model import ProjectFacts, Screening, Verdict
 from .ruleset import Ruleset, load_ruleset

@@ -18,15 +18,14 @@ project, facts re-asserted per phase: raw → derived → screen), verdict for v
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import durable_rules_engine as _durable
 
+from ..gcpause import paused_gc
 from ..model import ProjectFacts
 from .compile import CompiledRule, CompiledRuleset
 from .derive import derive
@@ -62,23 +61,6 @@ class ProjectResult:
     results: dict[str, RuleResult] = field(default_factory=dict)  # rule id → result
     exclusions: dict[str, RuleResult] = field(default_factory=dict)
     error: str | None = None
-
-
-@contextmanager
-def paused_gc():
-    """No cyclic garbage collection while a batch is screened.
-
-    Screening allocates many small, acyclic objects per project; with a large ledger in
-    memory the collector's passes over it cost about a sixth of the engine's time. Nothing
-    cyclic is left behind, and the collector runs again as before when the batch ends.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Session:

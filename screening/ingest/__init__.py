@@ -6,12 +6,11 @@ an Issue on the Ledger, so one bad cell never hides the other projects' verdicts
 """
 from __future__ import annotations
 
-import gc
 import hashlib
-from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
+from ..gcpause import paused_gc
 from ..issues import Issue
 from ..model import Ledger
 from .header import HEADER_SCAN_ROWS, Header, find_header
@@ -33,7 +32,7 @@ def read_ledger(path: str | Path, *, regions_path: str | Path | None = None, she
     `sheet` names the project sheet; by default it is the sheet whose header matches best.
     """
     path = Path(path)
-    with _cyclic_gc_paused(), open_book(path) as book:
+    with paused_gc(), open_book(path) as book:
         sheet_name, header = _project_sheet(book, path, sheet)
         columns, rows, skipped, issues = read_rows(book, sheet_name, header, path)
         if not rows:
@@ -51,20 +50,6 @@ def read_ledger(path: str | Path, *, regions_path: str | Path | None = None, she
     ledger.regions = regions
     ledger.issues += region_issues
     return ledger
-
-
-@contextmanager
-def _cyclic_gc_paused():
-    """Reading a large sheet creates millions of objects and no reference cycles; the cyclic
-    collector would walk the growing heap again and again for nothing (about a sixth of the
-    read at 100,000 projects)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _project_sheet(book: Book, path: Path, wanted: str | None) -> tuple[str, Header]:
