@@ -104,7 +104,10 @@ def test_outputs_written_side_by_side_are_the_files_one_process_writes(ledger, s
         [[c.value for c in row] for row in one.worksheets[0].iter_rows()]
 
 
-def test_a_failing_side_task_fails_the_run_after_the_others_finish(tmp_path):
+def test_a_failing_side_task_fails_the_run_after_the_others_finish(tmp_path, monkeypatch):
+    # Earlier tests (the web app's) leave threads running, which makes fork look unsafe; the
+    # child here only raises, so forking is fine.
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
     written = tmp_path / "first"
 
     def fail():
@@ -113,3 +116,6 @@ def test_a_failing_side_task_fails_the_run_after_the_others_finish(tmp_path):
     with pytest.raises(ScreeningError, match="exit status 1"):
         parallel.run_side_by_side([lambda: written.write_text("ok"), fail], jobs=2)
     assert written.read_text() == "ok"
+    monkeypatch.setattr(parallel, "_can_fork", lambda: False)
+    with pytest.raises(OSError, match="disk full"):  # one after the other: the task's own error
+        parallel.run_side_by_side([lambda: None, fail], jobs=2)
