@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .xlsx_xml import (BLANKS, MAIN_NS, UNSAFE, XML_DECLARATION, PackageError, clean, escape, is_number,
+from .xlsx_xml import (BLANKS, encoded_batches, MAIN_NS, UNSAFE, XML_DECLARATION, PackageError, clean, escape, is_number,
                        space_attr, text_xml)
 
 
@@ -175,7 +175,7 @@ def merged_strings(chunks: Iterable[bytes] | None, strings: SharedStrings) -> It
     if close < 0:
         raise PackageError("sharedStrings.xml does not end with </sst>")
     yield carry[:close]
-    yield from _batched(strings.entries(prefix.decode()))
+    yield from encoded_batches(strings.entries(prefix.decode()))
     yield carry[close:]
 
 
@@ -190,14 +190,3 @@ def _counted_start(found: re.Match, prefix: bytes, strings: SharedStrings) -> by
         counts = f' count="{int(old.group(1)) + strings.references}"' + counts
     tag = b"<" + prefix + b"sst" + attrs + counts.encode()
     return tag + (b"></" + prefix + b"sst>" if found.group(3) else b">")
-
-
-def _batched(texts: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
-    batch, length = [], 0
-    for text in texts:
-        batch.append(text)
-        length += len(text)
-        if length >= size:
-            yield "".join(batch).encode("utf-8")
-            batch, length = [], 0
-    yield "".join(batch).encode("utf-8")

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .xlsx_cells import CellWriter
-from .xlsx_xml import MAIN_NS, REL_NS, XML_DECLARATION, column_letter
+from .xlsx_xml import MAIN_NS, REL_NS, XML_DECLARATION, column_letter, encoded_batches
 
 _FROZEN_HEADER = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
                   'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
 _MARGINS = '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-_BATCH = 1 << 20
 
 
 @dataclass
@@ -41,12 +40,5 @@ def table_sheet(cells: CellWriter, columns: list[Column], rows: Iterable[tuple[l
 
 def _batched_rows(cells: CellWriter, columns: list[Column], rows: Iterable[tuple[list[Any], int]]) -> Iterator[bytes]:
     build = cells.table_row_builder([c.shared for c in columns])
-    batch, size = [], 0
-    for number, (values, style) in enumerate(rows, start=1):
-        text = f'<row r="{number}">{build(values, style)}</row>' if values else ""
-        batch.append(text)
-        size += len(text)
-        if size >= _BATCH:
-            yield "".join(batch).encode("utf-8")
-            batch, size = [], 0
-    yield "".join(batch).encode("utf-8")
+    yield from encoded_batches(f'<row r="{number}">{build(values, style)}</row>' if values else ""
+                               for number, (values, style) in enumerate(rows, start=1))

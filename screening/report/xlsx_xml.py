@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -117,3 +118,15 @@ def is_number(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)  # NaN and infinities have no cell form: written as text
     return value.is_finite() if isinstance(value, Decimal) else True
+
+
+def encoded_batches(texts: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
+    """Pieces of XML text joined into UTF-8 chunks of about `size` characters, for a zip stream."""
+    batch, length = [], 0
+    for text in texts:
+        batch.append(text)
+        length += len(text)
+        if length >= size:
+            yield "".join(batch).encode("utf-8")
+            batch, length = [], 0
+    yield "".join(batch).encode("utf-8")
